@@ -1,0 +1,87 @@
+// Typed errors shared by every layer. Each carries the facts (offsets, block indices, limits)
+// and a hint that says what to do. Messages never contain secrets (passphrases, keys).
+
+export class DbsError extends Error {
+  /** Stable machine-readable code, e.g. 'FORMAT', 'WRONG_PASSPHRASE'. */
+  readonly code: string;
+  /** One sentence telling the user what to do next. */
+  readonly hint?: string;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** The bytes are not what the format says they must be (bad magic, bad field, absurd length). */
+export class FormatError extends DbsError {
+  /** Byte offset in the file where the problem was found, when known. */
+  readonly offset?: number;
+  constructor(message: string, options: { offset?: number; hint?: string; cause?: unknown } = {}) {
+    super('FORMAT', message, options);
+    this.offset = options.offset;
+  }
+}
+
+/** A version this reader does not know. Readers must reject unknown versions. */
+export class UnsupportedVersionError extends FormatError {
+  readonly version: number;
+  constructor(what: string, version: number, supported: readonly number[]) {
+    super(`${what} version ${version} is not supported (this reader knows ${supported.join(', ')})`, {
+      hint: 'upgrade dbs to a release that reads this version',
+    });
+    this.version = version;
+  }
+}
+
+/** A parameter read from a file exceeds a safety bound (memory, count, length). */
+export class LimitError extends FormatError {
+  readonly field: string;
+  readonly value: number;
+  readonly limit: number;
+  constructor(field: string, value: number, limit: number, hint?: string) {
+    super(`${field} is ${value}, above the limit of ${limit}`, {
+      hint: hint ?? 'the file is damaged or was crafted; it is refused before any work is done',
+    });
+    this.field = field;
+    this.value = value;
+    this.limit = limit;
+  }
+}
+
+/** The file ends before a part that is needed to recover it. */
+export class TruncatedError extends FormatError {}
+
+/** No key slot opens with the given passphrase or identity. Distinct from corruption. */
+export class WrongPassphraseError extends DbsError {
+  constructor(message = 'wrong passphrase: no key slot of this backup opens with it') {
+    super('WRONG_PASSPHRASE', message, { hint: 'check the passphrase (or identity) and try again' });
+  }
+}
+
+/** Authenticated decryption failed for data that passed the integrity layer: tampering. */
+export class AuthenticationError extends DbsError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super('AUTHENTICATION', message, {
+      hint: options.hint ?? 'the encrypted data or its header was altered; do not trust this file',
+    });
+  }
+}
+
+/** Block-level damage beyond what two copies and Reed-Solomon parity can repair. */
+export class UnrecoverableBlocksError extends DbsError {
+  /** Indices of the blocks that could not be recovered. */
+  readonly blocks: number[];
+  /** The full integrity report (see src/container/report.ts). */
+  readonly report: unknown;
+  constructor(blocks: number[], report: unknown, detail = '') {
+    const shown = blocks.slice(0, 20).join(', ') + (blocks.length > 20 ? `, … (${blocks.length} in all)` : '');
+    super('UNRECOVERABLE', `${blocks.length} block(s) cannot be recovered: ${shown}${detail ? ` (${detail})` : ''}`, {
+      hint: 'damage in both copies overlaps beyond the parity budget; restore from another backup',
+    });
+    this.blocks = blocks;
+    this.report = report;
+  }
+}
