@@ -85,3 +85,26 @@ export class UnrecoverableBlocksError extends DbsError {
     this.report = report;
   }
 }
+
+/** The output file cannot be written (missing directory, no space, no permission, already exists). */
+export class OutputError extends DbsError {
+  readonly path: string;
+  constructor(path: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('OUTPUT', message, options);
+    this.path = path;
+  }
+}
+
+/** The application config (dbs.config.*) is missing or does not provide what is needed. */
+export class ConfigError extends DbsError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('CONFIG', message, options);
+  }
+}
+
+/** The command line or the call is wrong (missing passphrase source, bad option). */
+export class UsageError extends DbsError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('USAGE', message, options);
+  }
+}
