@@ -1,0 +1,183 @@
+// Atomic, durable output. Bytes go to a temporary file next to the target (same directory, so the
+// final rename never crosses file systems), are fsynced, optionally verified by re-reading them
+// from disk, and only then renamed to the target name, after which the directory is fsynced so
+// the rename itself survives a power cut. Whatever fails (no space, no permission, a signal, a
+// failed verification), nothing is ever left under the target name; a kill -9 can leave only the
+// temporary file, whose name says what it is.
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { access, link, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { OutputError } from '../errors.js';
+import type { ByteStream } from '../io/types.js';
+
+/** Temporary files in flight in this process; removed by `removeTemporaryFiles` (signal handlers). */
+const live = new Set<string>();
+
+/** Synchronously removes every temporary file this process is writing (safe in a signal handler). */
+export function removeTemporaryFiles(): void {
+  for (const path of live) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
+export function temporaryName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.dbs-partial`);
+}
+
+function describe(path: string, error: unknown): OutputError {
+  const e = error as NodeJS.ErrnoException;
+  const dir = dirname(path);
+  switch (e?.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+      return new OutputError(path, `no space left to write ${path} (${e.code})`, {
+        hint: `free space on the file system of ${dir} or write the backup elsewhere; nothing was left under ${basename(path)}`,
+        cause: e,
+      });
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new OutputError(path, `cannot write into ${dir} (${e.code})`, {
+        hint: 'choose a directory you may write to, or fix its permissions',
+        cause: e,
+      });
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new OutputError(path, `the directory ${dir} does not exist`, { hint: `create it first (mkdir -p ${dir})`, cause: e });
+    default:
+      return new OutputError(path, `cannot write ${path}: ${e?.message ?? String(error)}`, { cause: error });
+  }
+}
+
+export interface AtomicWriteOptions {
+  /** Replace an existing file at the target (atomically). Default false: refuse. */
+  overwrite?: boolean;
+  /** Called with the temporary file's path after fsync, before the rename; a throw aborts. */
+  verify?: (temporaryPath: string) => Promise<void>;
+  /** Bytes written so far. */
+  onProgress?: (bytesWritten: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Checks before any work that the target can be written (directory exists, no file in the way). */
+export async function checkTarget(target: string, overwrite = false): Promise<string> {
+  const path = resolve(target);
+  const dir = dirname(path);
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    throw describe(path, error);
+  }
+  if (!info.isDirectory()) throw new OutputError(path, `${dir} is not a directory`, { hint: 'choose an output path inside a directory' });
+  try {
+    const existing = await stat(path);
+    if (existing.isDirectory()) throw new OutputError(path, `${path} is a directory`, { hint: 'give a file name, e.g. backup.dbs' });
+    if (!overwrite) {
+      throw new OutputError(path, `${path} already exists`, { hint: 'choose another name, or pass --force (overwrite: true) to replace it atomically' });
+    }
+  } catch (error) {
+    if (error instanceof OutputError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw describe(path, error);
+  }
+  try {
+    await access(dir, 2 /* W_OK */);
+  } catch (error) {
+    throw describe(path, error);
+  }
+  return path;
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    // Some file systems refuse fsync on a directory (EINVAL/EISDIR); the rename is still done.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EBADF') throw error;
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/**
+ * Writes `stream` to `target` atomically and durably. Returns the size in bytes. On any failure
+ * the temporary file is removed and nothing exists under `target` that was not there before.
+ */
+export async function writeFileAtomic(target: string, stream: ByteStream, options: AtomicWriteOptions = {}): Promise<{ path: string; size: number }> {
+  const path = await checkTarget(target, options.overwrite);
+  const temp = temporaryName(path);
+  let handle;
+  try {
+    handle = await open(temp, 'wx', 0o600);
+  } catch (error) {
+    throw describe(path, error);
+  }
+  live.add(temp);
+  let size = 0;
+  let stage = 'write';
+  try {
+    for await (const chunk of stream) {
+      options.signal?.throwIfAborted();
+      let done = 0;
+      while (done < chunk.length) {
+        let bytesWritten;
+        try {
+          ({ bytesWritten } = await handle.write(chunk, done, chunk.length - done, size + done));
+        } catch (error) {
+          throw describe(path, error);
+        }
+        done += bytesWritten;
+      }
+      size += chunk.length;
+      options.onProgress?.(size);
+    }
+    try {
+      await handle.sync();
+      await handle.close();
+    } catch (error) {
+      throw describe(path, error);
+    }
+    handle = undefined;
+    stage = 'verify';
+    if (options.verify) await options.verify(temp);
+    options.signal?.throwIfAborted();
+    stage = 'rename';
+    if (options.overwrite) {
+      await rename(temp, path);
+    } else {
+      // link() fails if the target appeared meanwhile, so a concurrent writer is never clobbered.
+      try {
+        await link(temp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new OutputError(path, `${path} appeared while the backup was being written`, { hint: 'choose another name or pass --force' });
+        }
+        if ((error as NodeJS.ErrnoException).code === 'EPERM' || (error as NodeJS.ErrnoException).code === 'ENOTSUP') {
+          await rename(temp, path); // file systems without hard links
+        } else throw error;
+      }
+      await unlink(temp).catch(() => {});
+    }
+    live.delete(temp);
+    stage = 'fsync directory';
+    await fsyncDirectory(dirname(path));
+    return { path, size };
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    live.delete(temp);
+    if (stage === 'fsync directory') await unlink(path).catch(() => {});
+    if (stage === 'rename' && !(error instanceof OutputError)) throw describe(path, error);
+    throw error;
+  }
+}
