@@ -108,3 +108,33 @@ export class UsageError extends DbsError {
     super('USAGE', message, options);
   }
 }
+
+/** A restore could not be carried out; the target database was rolled back, untouched. */
+export class RestoreError extends DbsError {
+  /** The model being loaded when it failed, when known. */
+  readonly model?: string;
+  constructor(message: string, options: { model?: string; hint?: string; cause?: unknown } = {}) {
+    super('RESTORE', message, options);
+    this.model = options.model;
+  }
+}
+
+/** A backup asks to write a file outside the allowed restore roots ('..', absolute path, symlink escape). */
+export class UnsafePathError extends DbsError {
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super('UNSAFE_PATH', `refused to restore file "${path}": ${reason}`, {
+      hint: 'the backup was crafted or its roots are not allowed here; pass restoreRoots to allow a directory',
+    });
+    this.path = path;
+  }
+}
+
+/** Reading the source database failed during capture. */
+export class CaptureError extends DbsError {
+  readonly model?: string;
+  constructor(message: string, options: { model?: string; hint?: string; cause?: unknown } = {}) {
+    super('CAPTURE', message, options);
+    this.model = options.model;
+  }
+}
