@@ -138,3 +138,13 @@ export class CaptureError extends DbsError {
     this.model = options.model;
   }
 }
+
+/** A freshly written file did not read back as written (bad disk, full disk, a bug): not reported as success. */
+export class VerificationError extends DbsError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('VERIFY', message, {
+      hint: options.hint ?? 'the storage returned different bytes than were written; check the disk and write the backup elsewhere',
+      cause: options.cause,
+    });
+  }
+}

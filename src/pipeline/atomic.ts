@@ -178,6 +178,8 @@ export async function writeFileAtomic(target: string, stream: ByteStream, option
     live.delete(temp);
     if (stage === 'fsync directory') await unlink(path).catch(() => {});
     if (stage === 'rename' && !(error instanceof OutputError)) throw describe(path, error);
+    // A spool (the second copy, parked next to the target) can run out of space too.
+    if (['ENOSPC', 'EDQUOT', 'EFBIG'].includes((error as NodeJS.ErrnoException)?.code ?? '')) throw describe(path, error);
     throw error;
   }
 }
