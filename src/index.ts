@@ -3,5 +3,6 @@ export * from './errors.js';
 export * from './io/types.js';
 export { memorySource, blobSource, memorySpool, collect, chunked } from './io/memory.js';
 // codec (issue: foundation and codec)
+export { blockLayout, loadCodec, DEFAULT_PARITY, MAX_BLOCK_LENGTH, type BlockLayout, type Codec, type DecodeResult } from './integrity/codec.js';
 // container (issue: self-healing container)
 // security (issue: security layer)

@@ -1,0 +1,21 @@
+// Fixed regions of linear memory, placed after the static data. Nothing in this module uses the
+// AssemblyScript heap: every buffer is a region computed here or passed in by the JS wrapper.
+
+/** Base of the tables, 16-byte aligned so v128 loads are aligned. */
+export const BASE: usize = (__heap_base + 15) & ~(<usize>15);
+/** Full multiplication table, MUL[a << 8 | b] = a * b in GF(2^8). */
+export const MUL: usize = BASE;
+/** EXP[i] = alpha^i for i in 0..511 (doubled so sums of two logs need no reduction). */
+export const EXP: usize = MUL + 65536;
+/** LOG[x] = log_alpha(x) for x in 1..255. */
+export const LOG: usize = EXP + 512;
+/** Generator polynomial coefficients g_0..g_p (g_p = 1) of the current parity count. */
+export const GEN: usize = LOG + 256;
+/** Split-nibble tables: for coefficient j, 16 bytes g_j * n then 16 bytes g_j * (n << 4). */
+export const NIB: usize = GEN + 128;
+/** LFSR state of one group of 16 codewords: p registers of 16 bytes. */
+export const REG: usize = NIB + 64 * 32;
+/** Decoder scratch (small polynomials and position lists of one codeword). */
+export const SCR: usize = REG + 64 * 16;
+/** Start of the per-call work area (blocks, parity, erasure lists). */
+export const WORK: usize = (SCR + 8192 + 15) & ~(<usize>15);

@@ -1,0 +1,195 @@
+// Reed-Solomon over GF(2^8) (primitive polynomial 0x11d, generator roots alpha^0..alpha^(p-1)),
+// systematic, interleaved inside a block so that a contiguous burst is spread over many
+// codewords. The arithmetic runs in WebAssembly (assembly/); this module lays out the block,
+// copies bytes in and out of WASM memory (never handing out views into it) and checks arguments.
+import { loadCodecWasm, type CodecExports } from './wasm.js';
+
+/** Parity symbols per codeword by default: RS(255,239), 8 errors or 16 erasures per codeword. */
+export const DEFAULT_PARITY = 16;
+/** Largest block the codec accepts (its working copy must fit in 32-bit WASM memory). */
+export const MAX_BLOCK_LENGTH = 1 << 30;
+
+/** How one block of `dataLength` bytes is split into interleaved codewords. */
+export interface BlockLayout {
+  /** Data bytes in the block. */
+  readonly dataLength: number;
+  /** Parity symbols per codeword (p). */
+  readonly parity: number;
+  /** Codewords in the block (N, a multiple of 16); data byte i belongs to codeword i mod N. */
+  readonly stride: number;
+  /** Data symbols per codeword (k); symbol floor(i / N) of codeword i mod N is data byte i. */
+  readonly dataPerCodeword: number;
+  /** Parity bytes of the block, N * p. */
+  readonly parityLength: number;
+  /** Longest contiguous run of damaged bytes anywhere in [data | parity] always corrected (errors only). */
+  readonly burstBytes: number;
+  /** The same when the damaged positions are known and passed as erasures. */
+  readonly erasureBurstBytes: number;
+}
+
+export interface DecodeResult {
+  /** True when every codeword is now clean. */
+  ok: boolean;
+  /** Bytes changed in data and parity. */
+  corrected: number;
+  /** Codewords (0..stride-1) that could not be corrected; their bytes are left as they were. */
+  failedCodewords: number[];
+}
+
+export interface Codec {
+  readonly parity: number;
+  /** The block's parity region (a new array of blockLayout(data.length, parity).parityLength bytes). */
+  encode(data: Uint8Array): Uint8Array;
+  /** True when every codeword is clean (all syndromes zero). */
+  check(data: Uint8Array, parity: Uint8Array): boolean;
+  /** Corrects in place every codeword it can; erasures are byte offsets in [data | parity]. */
+  decode(data: Uint8Array, parity: Uint8Array, erasures?: ArrayLike<number>): DecodeResult;
+}
+
+function checkParity(parity: number): void {
+  if (!Number.isInteger(parity) || parity < 2 || parity > 64 || parity % 2 !== 0) {
+    throw new RangeError(`parity must be an even integer from 2 to 64, got ${parity}`);
+  }
+}
+
+/** The layout of one block (see docs/FORMAT.md, "Block layout and codec"). */
+export function blockLayout(dataLength: number, parity: number = DEFAULT_PARITY): BlockLayout {
+  checkParity(parity);
+  if (!Number.isInteger(dataLength) || dataLength < 0 || dataLength > MAX_BLOCK_LENGTH) {
+    throw new RangeError(`block data length must be an integer from 0 to ${MAX_BLOCK_LENGTH}, got ${dataLength}`);
+  }
+  if (dataLength === 0) {
+    return { dataLength, parity, stride: 0, dataPerCodeword: 0, parityLength: 0, burstBytes: 0, erasureBurstBytes: 0 };
+  }
+  const kmax = 255 - parity;
+  const stride = 16 * Math.ceil(Math.ceil(dataLength / kmax) / 16);
+  const k = Math.ceil(dataLength / stride);
+  // The last data row holds r bytes; codewords 0..r-1 then meet their parity row 0 after a gap
+  // of r bytes instead of `stride`, so a burst across that seam reaches one of them sooner.
+  const r = dataLength - (k - 1) * stride;
+  const seam = r < stride ? stride - r : 0;
+  const t = parity / 2;
+  return {
+    dataLength,
+    parity,
+    stride,
+    dataPerCodeword: k,
+    parityLength: stride * parity,
+    burstBytes: t * stride - seam,
+    erasureBurstBytes: parity * stride - seam,
+  };
+}
+
+let codecs: Map<number, Promise<Codec>> | undefined;
+
+/** The codec for `parity` symbols per codeword (default 16). Lazy and cached; the WASM is inlined. */
+export function loadCodec(options: { parity?: number } = {}): Promise<Codec> {
+  const parity = options.parity ?? DEFAULT_PARITY;
+  checkParity(parity);
+  codecs ??= new Map();
+  let codec = codecs.get(parity);
+  if (!codec) {
+    codec = loadCodecWasm().then((wasm) => new WasmCodec(wasm, parity));
+    codec.catch(() => codecs?.delete(parity));
+    codecs.set(parity, codec);
+  }
+  return codec;
+}
+
+// One instance of the module serves every codec: calls are synchronous, so they never overlap.
+class WasmCodec implements Codec {
+  readonly parity: number;
+  readonly #wasm: CodecExports;
+  readonly #work: number;
+  #bytes: Uint8Array;
+
+  constructor(wasm: CodecExports, parity: number) {
+    this.#wasm = wasm;
+    this.parity = parity;
+    this.#work = wasm.workBase();
+    this.#bytes = new Uint8Array(wasm.memory.buffer);
+  }
+
+  encode(data: Uint8Array): Uint8Array {
+    const layout = blockLayout(bytesLength(data, 'data'), this.parity);
+    if (layout.dataLength === 0) return new Uint8Array(0);
+    const { d, p } = this.#load(layout, data, undefined, 0);
+    this.#wasm.encode(d, p, layout.stride, layout.dataPerCodeword, this.parity);
+    return this.#bytes.slice(p, p + layout.parityLength);
+  }
+
+  check(data: Uint8Array, parity: Uint8Array): boolean {
+    const layout = blockLayout(bytesLength(data, 'data'), this.parity);
+    expectParityLength(layout, parity);
+    if (layout.dataLength === 0) return true;
+    const { d, p } = this.#load(layout, data, parity, 0);
+    return this.#wasm.check(d, p, layout.stride, layout.dataPerCodeword, this.parity) === 1;
+  }
+
+  decode(data: Uint8Array, parity: Uint8Array, erasures?: ArrayLike<number>): DecodeResult {
+    const layout = blockLayout(bytesLength(data, 'data'), this.parity);
+    expectParityLength(layout, parity);
+    const total = layout.dataLength + layout.parityLength;
+    const nErasures = erasures?.length ?? 0;
+    for (let i = 0; i < nErasures; i++) {
+      const o = erasures![i];
+      if (!Number.isInteger(o) || o < 0 || o >= total) {
+        throw new RangeError(`erasure ${i} is ${o}, expected a byte offset from 0 to ${total - 1} in [data | parity]`);
+      }
+    }
+    if (layout.dataLength === 0) return { ok: true, corrected: 0, failedCodewords: [] };
+    const { d, p, q, e, counts, sorted, failed } = this.#load(layout, data, parity, nErasures);
+    if (nErasures > 0) {
+      const view = new Uint32Array(this.#bytes.buffer, e, nErasures);
+      for (let i = 0; i < nErasures; i++) view[i] = erasures![i];
+    }
+    const w = this.#wasm;
+    const nFailed = w.decode(d, p, q, layout.dataLength, layout.stride, layout.dataPerCodeword, this.parity,
+      e, nErasures, counts, sorted, failed);
+    const corrected = w.lastCorrected();
+    if (corrected > 0) {
+      data.set(this.#bytes.subarray(d, d + layout.dataLength));
+      parity.set(this.#bytes.subarray(p, p + layout.parityLength));
+    }
+    const failedCodewords = Array.from(new Uint32Array(this.#bytes.buffer, failed, nFailed));
+    return { ok: nFailed === 0, corrected, failedCodewords };
+  }
+
+  // Lays the block out in WASM memory (growing it once when a bigger block arrives), copies the
+  // data in with its zero padding and the parity if given, and returns the regions' offsets.
+  #load(layout: BlockLayout, data: Uint8Array, parity: Uint8Array | undefined, nErasures: number) {
+    const { stride, dataPerCodeword: k, parityLength } = layout;
+    const d = this.#work;
+    const p = d + k * stride;
+    const q = p + parityLength;
+    const e = q + parityLength;
+    const counts = e + 4 * nErasures;
+    const sorted = counts + 4 * (stride + 1);
+    const failed = sorted + 4 * nErasures;
+    const end = failed + 4 * stride;
+    const w = this.#wasm;
+    if (end > w.memory.buffer.byteLength && w.reserve(end) !== 0) {
+      throw new RangeError(`cannot grow WebAssembly memory to ${end} bytes for a block of ${layout.dataLength} bytes`);
+    }
+    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
+    const bytes = this.#bytes;
+    bytes.set(data, d);
+    bytes.fill(0, d + layout.dataLength, p);
+    if (parity) bytes.set(parity, p);
+    return { d, p, q, e, counts, sorted, failed };
+  }
+}
+
+function bytesLength(value: Uint8Array, what: string): number {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
+  return value.length;
+}
+
+function expectParityLength(layout: BlockLayout, parity: Uint8Array): void {
+  const got = bytesLength(parity, 'parity');
+  if (got !== layout.parityLength) {
+    throw new RangeError(
+      `expected ${layout.parityLength} parity bytes for ${layout.dataLength} data bytes (parity ${layout.parity}), got ${got}`,
+    );
+  }
+}
