@@ -1,7 +1,12 @@
 // The Node entry: everything in the isomorphic entry plus the Node-only layers.
 export * from './index.js';
 export { fileSource, fileSpool } from './io/file.node.js';
+export { nodeAesGcm } from './crypto/aes.node.js'; // also makes node:crypto the default AES-GCM backend
 // data layer
 // pipeline (createBackup, validateBackup, restoreBackup, healBackup)
 // admin router
 // transports (SFTP)
+export { pushBackup, pullBackup, listBackups, deleteBackup } from './transports/sftp.js';
+export type { BackupSource, PushOptions, PushResult, PullOptions, PullResult, RemoteBackup } from './transports/sftp.js';
+export { SSHTarget, type SSHProfile, type SSHTargetOptions } from './transports/target.js';
+export * from './transports/errors.js';

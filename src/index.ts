@@ -6,3 +6,4 @@ export { memorySource, blobSource, memorySpool, collect, chunked } from './io/me
 export { blockLayout, loadCodec, DEFAULT_PARITY, MAX_BLOCK_LENGTH, type BlockLayout, type Codec, type DecodeResult } from './integrity/codec.js';
 // container (issue: self-healing container)
 // security (issue: security layer)
+export * from './crypto/index.js';

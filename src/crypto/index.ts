@@ -1,0 +1,8 @@
+// The security layer (isomorphic). See docs/ARCHITECTURE.md "Security" and docs/FORMAT.md.
+export { sealEnvelope, openEnvelope, rekeyEnvelope, describeEnvelope } from './envelope.js';
+export type { Recipient, Identity, Sealed, Opened, SealOptions, OpenOptions } from './envelope.js';
+export { encryptStream, decryptStream, type StreamOptions } from './stream.js';
+export { generateIdentity, publicKeyOf } from './keys.js';
+export { DEFAULT_KDF, DEFAULT_KDF_LIMITS, type KdfParams, type KdfLimits } from './kdf.js';
+export { DEFAULT_SEGMENT_SIZE, type EnvelopeInfo, type SlotInfo } from './header.js';
+export { webCryptoAesGcm, nobleAesGcm, defaultAesGcm, setDefaultAesGcm, type AesGcmBackend, type AesGcmKey } from './aes.js';
