@@ -1,0 +1,507 @@
+// The Node API: createBackup / validateBackup / restoreBackup / healBackup / rekeyBackup /
+// inspectBackup. Each joins the layers as streams:
+//   capture -> compress -> encryptStream -> writeContainer -> atomic file (+ verify after write)
+//   file -> openContainer (heal) -> decryptStream -> decompress -> restore
+// so memory does not grow with the database (the container parks its second copy in a spool file
+// next to the output).
+import { dirname, resolve } from 'node:path';
+import type { Sequelize } from 'sequelize';
+import { DbsError, UnrecoverableBlocksError, UsageError, VerificationError } from '../errors.js';
+import { fileSource, fileSpool } from '../io/file.node.js';
+import { collect, memorySource } from '../io/memory.js';
+import type { ByteSource, ByteStream } from '../io/types.js';
+import { checkTarget, writeFileAtomic } from './atomic.js';
+import { checkCompressed, compressStream, decompressStream, type CompressOptions, type CompressionStats } from './compress.js';
+import {
+  capture,
+  decryptStream,
+  describeEnvelope,
+  encryptStream,
+  healContainer,
+  openContainer,
+  openEnvelope,
+  rekeyEnvelope,
+  replaceMeta,
+  restore,
+  sealEnvelope,
+  writeContainer,
+  type ContainerReader,
+  type EnvelopeInfo,
+  type Identity,
+  type IntegrityReport,
+  type KdfParams,
+  type Opened,
+  type Recipient,
+  type Sealed,
+  type RestoreResult,
+} from './layers.js';
+import { toLogger, type Logger, type LoggerLike, type ProgressListener } from './logger.js';
+
+/** What can be read: a path, the bytes, or any ByteSource. */
+export type BackupInput = string | Uint8Array | ByteSource;
+
+/** A passphrase, or identities/recipients for public-key slots. */
+export type Secret = string | Identity;
+
+/** Settings shared by the API and the CLI's config file (see the README's settings reference). */
+export interface CaptureSettings {
+  /** Model names left out of every backup. */
+  excludeModels?: string[];
+  /** Extra directory trees embedded in every backup. */
+  fileRoots?: string[];
+  /** Root that FILE columns are relative to. */
+  storageRoot?: string;
+  /** The per-model registry (backupRegistry by default). */
+  registry?: unknown;
+}
+
+export interface BackupOptions extends CaptureSettings {
+  sequelize: Sequelize;
+  /** Write to this path (atomically, verified). Without it the bytes are returned. */
+  output?: string;
+  /** Replace an existing output file. Default false. */
+  overwrite?: boolean;
+  /** Re-read and verify the written file end to end before returning. Default true. */
+  verify?: boolean;
+  /** Argon2id cost for the passphrase slot. */
+  kdf?: KdfParams;
+  /** More key slots besides the passphrase (e.g. { publicKey } of a recovery key). */
+  recipients?: Recipient[];
+  /** Container block size in bytes (default 64 KiB) and RS parity symbols per codeword. */
+  blockSize?: number;
+  parity?: number;
+  compression?: CompressOptions;
+  /** Where the second copy is spooled while writing; default: the output's directory, else the OS temp dir. */
+  spoolDir?: string;
+  logger?: LoggerLike;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface BackupResult {
+  /** The written file (when `output` was given). */
+  path?: string;
+  /** The container bytes (when no `output` was given). */
+  bytes?: Uint8Array;
+  /** Size of the container in bytes. */
+  size: number;
+  /** Payload bytes before and after compression. */
+  rawBytes: number;
+  compressedBytes: number;
+  /** Whether the file was re-read and checked end to end (hashes, header, every GCM tag and frame). */
+  verified: 'none' | 'decryption';
+  seconds: number;
+  summary(): string;
+}
+
+function passphraseRecipients(passphrase: string | Recipient[] | null, options: { kdf?: KdfParams; recipients?: Recipient[] }): Recipient[] {
+  const list: Recipient[] = [];
+  if (typeof passphrase === 'string') {
+    if (passphrase.length === 0) throw new UsageError('the passphrase is empty', { hint: 'an empty passphrase would protect nothing; give a real one' });
+    list.push(options.kdf ? { passphrase, kdf: options.kdf } : { passphrase });
+  } else if (Array.isArray(passphrase)) list.push(...passphrase);
+  if (options.recipients) list.push(...options.recipients);
+  if (list.length === 0) throw new UsageError('a backup needs a passphrase or at least one recipient');
+  return list;
+}
+
+function identityOf(secret: Secret): Identity {
+  if (typeof secret === 'string') {
+    if (secret.length === 0) throw new UsageError('the passphrase is empty', { hint: 'give the passphrase the backup was made with' });
+    return { passphrase: secret };
+  }
+  return secret;
+}
+
+async function openInput(input: BackupInput): Promise<ByteSource> {
+  if (typeof input === 'string') {
+    try {
+      return await fileSource(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UsageError(`${input} does not exist`, { hint: 'check the path of the backup file' });
+      if (code === 'EISDIR') throw new UsageError(`${input} is a directory`, { hint: 'give the path of a .dbs file' });
+      throw new DbsError('INPUT', `cannot read ${input}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (input instanceof Uint8Array) return memorySource(input);
+  return input;
+}
+
+async function withReader<T>(input: BackupInput, work: (reader: ContainerReader, source: ByteSource) => Promise<T>): Promise<T> {
+  const source = await openInput(input);
+  try {
+    const reader = await openContainer(source);
+    return await work(reader, source);
+  } finally {
+    if (typeof input === 'string') await source.close?.();
+  }
+}
+
+/** Tells the logger about any healing: repaired damage is never silent. */
+function reportHealing(report: IntegrityReport, logger: Logger, what: string): void {
+  if (report.healed) logger.warn(`${what} was damaged and has been healed: ${report.summary()}`);
+}
+
+/** The failed block indices of a report, whatever it names them. */
+function failedBlocks(report: IntegrityReport): number[] {
+  const r = report as unknown as { failed?: unknown; failedBlocks?: unknown };
+  const list = Array.isArray(r.failedBlocks) ? r.failedBlocks : Array.isArray(r.failed) ? r.failed : [];
+  return list.map((f: unknown) => (typeof f === 'number' ? f : Number((f as { index?: number }).index))).filter((n) => Number.isFinite(n));
+}
+
+/**
+ * Reads a container back and checks it end to end: every block hash, the security header byte for
+ * byte, then every GCM tag and every compression frame. The data key of the envelope just sealed
+ * is used (no second Argon2 derivation), so this works for recipient-only backups too.
+ */
+async function verifyWritten(source: ByteSource, sealed: Sealed): Promise<'decryption'> {
+  const reader = await openContainer(source);
+  const report = await reader.validate();
+  if (!report.ok || report.healed) {
+    throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`);
+  }
+  const meta = reader.meta;
+  if (meta.length !== sealed.header.length || !meta.every((b, i) => b === sealed.header[i])) {
+    throw new VerificationError('the security header read back from disk differs from the one written');
+  }
+  await checkCompressed(decryptStream(reader.payload(), sealed as unknown as Opened));
+  return 'decryption';
+}
+
+/** Reads a rekeyed container back: hashes, then the new header opens with the new passphrase and decrypts. */
+async function verifyRekeyed(source: ByteSource, secret: Secret | null): Promise<void> {
+  const reader = await openContainer(source);
+  const report = await reader.validate();
+  if (!report.ok || report.healed) throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`);
+  if (secret === null) return;
+  const opened = await openEnvelope(reader.meta, identityOf(secret));
+  await checkCompressed(decryptStream(reader.payload(), opened));
+}
+
+/**
+ * The backup as a stream of container bytes (no verification: for sending somewhere directly).
+ * `stats` is filled in as the stream is consumed.
+ */
+export async function backupStream(
+  passphrase: string | Recipient[] | null,
+  options: BackupOptions,
+  stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 },
+  onSealed?: (sealed: Sealed) => void,
+): Promise<ByteStream> {
+  if (!options?.sequelize) throw new UsageError('createBackup needs { sequelize }', { hint: 'pass your Sequelize instance' });
+  const logger = toLogger(options.logger);
+  const recipients = passphraseRecipients(passphrase, options);
+  const sealed = await sealEnvelope(recipients);
+  onSealed?.(sealed);
+  const spoolDir = options.spoolDir ?? (options.output ? dirname(resolve(options.output)) : undefined);
+  const payload = capture({
+    sequelize: options.sequelize,
+    registry: options.registry as never,
+    excludeModels: options.excludeModels,
+    fileRoots: options.fileRoots,
+    storageRoot: options.storageRoot,
+    logger,
+    onProgress: options.onProgress
+      ? (event: unknown) => {
+          const e = event as { rows?: number; model?: string; done?: number; total?: number };
+          options.onProgress!({ phase: 'capture', unit: 'rows', done: e.rows ?? e.done ?? 0, total: e.total, detail: e.model });
+        }
+      : undefined,
+  } as never);
+  const compressed = compressStream(payload, options.compression, stats);
+  const encrypted = encryptStream(compressed, sealed);
+  return writeContainer(encrypted, {
+    meta: sealed.header,
+    blockSize: options.blockSize,
+    parity: options.parity,
+    spool: () => fileSpool(spoolDir),
+  });
+}
+
+/**
+ * Captures every model, row and file and writes one encrypted, redundant, self-healing backup.
+ * With `output`, the file is written atomically, re-read from disk and verified before this
+ * resolves; nothing is left under `output` if anything fails.
+ */
+export async function createBackup(passphrase: string | Recipient[] | null, options: BackupOptions): Promise<BackupResult> {
+  const started = performance.now();
+  const logger = toLogger(options?.logger);
+  if (options?.output) await checkTarget(options.output, options.overwrite);
+  const stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 };
+  let sealed!: Sealed;
+  const stream = await backupStream(passphrase, options, stats, (s) => (sealed = s));
+  const doVerify = options.verify !== false;
+  let verified: BackupResult['verified'] = 'none';
+  let path: string | undefined;
+  let bytes: Uint8Array | undefined;
+  let size: number;
+  if (options.output) {
+    const written = await writeFileAtomic(options.output, stream, {
+      overwrite: options.overwrite,
+      signal: options.signal,
+      onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'write', unit: 'bytes', done }) : undefined,
+      verify: doVerify
+        ? async (temp) => {
+            const source = await fileSource(temp);
+            try {
+              verified = await verifyWritten(source, sealed);
+            } finally {
+              await source.close?.();
+            }
+          }
+        : undefined,
+    });
+    path = written.path;
+    size = written.size;
+  } else {
+    bytes = await collect(stream);
+    size = bytes.length;
+    if (doVerify) verified = await verifyWritten(memorySource(bytes), sealed);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const ratio = stats.compressedBytes ? stats.rawBytes / stats.compressedBytes : 1;
+  const result: BackupResult = {
+    path,
+    bytes,
+    size,
+    rawBytes: stats.rawBytes,
+    compressedBytes: stats.compressedBytes,
+    verified,
+    seconds,
+    summary: () =>
+      `backup ${path ?? '(in memory)'}: ${size} bytes, payload ${stats.rawBytes} bytes compressed to ${stats.compressedBytes} ` +
+      `(ratio ${ratio.toFixed(2)}), ${verified === 'none' ? 'not verified' : `verified after write (${verified})`}, ${seconds.toFixed(2)} s`,
+  };
+  logger.info(result.summary());
+  return result;
+}
+
+export interface ValidationReport {
+  /** True when every block is readable (possibly after healing) and, with a secret, everything decrypts. */
+  ok: boolean;
+  /** True when damage was found and repaired (in memory; use healBackup to write a clean file). */
+  healed: boolean;
+  integrity: IntegrityReport;
+  /** Whether decryption was checked (a secret was given and the integrity check passed). */
+  decrypted: boolean;
+  /** Payload bytes after decryption and decompression, when decrypted. */
+  payloadBytes?: number;
+  envelope?: EnvelopeInfo;
+  summary(): string;
+}
+
+export interface ValidateOptions {
+  logger?: LoggerLike;
+  onProgress?: ProgressListener;
+}
+
+/**
+ * Checks a backup: every block against its hash (healing in memory what it can). With a
+ * passphrase, also decrypts and decompresses everything (every GCM tag, every frame). Integrity
+ * damage beyond repair is reported (report.ok false), not thrown; a wrong passphrase throws
+ * WrongPassphraseError, tampering AuthenticationError.
+ */
+export async function validateBackup(input: BackupInput, passphrase?: Secret | null, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const logger = toLogger(options.logger);
+  return withReader(input, async (reader) => {
+    const integrity = await reader.validate();
+    reportHealing(integrity, logger, 'the backup');
+    let envelope: EnvelopeInfo | undefined;
+    try {
+      envelope = describeEnvelope(reader.meta);
+    } catch {
+      envelope = undefined;
+    }
+    let decrypted = false;
+    let payloadBytes: number | undefined;
+    if (integrity.ok && passphrase != null) {
+      const opened = await openEnvelope(reader.meta, identityOf(passphrase));
+      ({ rawBytes: payloadBytes } = await checkCompressed(decryptStream(reader.payload(), opened)));
+      decrypted = true;
+    }
+    const ok = integrity.ok;
+    return {
+      ok,
+      healed: integrity.healed,
+      integrity,
+      decrypted,
+      payloadBytes,
+      envelope,
+      summary: () =>
+        `${ok ? (integrity.healed ? 'OK after healing' : 'OK') : 'DAMAGED beyond repair'}: ${integrity.summary()}` +
+        (decrypted ? `; decrypted and decompressed ${payloadBytes} payload bytes, every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
+    };
+  });
+}
+
+export interface RestoreOptions {
+  sequelize: Sequelize;
+  /** Delete the backed-up tables' rows first (in the same transaction). */
+  flush?: boolean;
+  /** Load everything in a transaction, then roll back; writes no files. */
+  dryRun?: boolean;
+  /** Directories restored files may be written under. */
+  restoreRoots?: string[];
+  storageRoot?: string;
+  registry?: unknown;
+  logger?: LoggerLike;
+  onProgress?: ProgressListener;
+}
+
+export type RestoreReport = RestoreResult & { healed: boolean; integrity: IntegrityReport };
+
+/**
+ * Restores a backup into the database (one transaction) and its files (under restoreRoots).
+ * Damage is healed on the fly and reported (result.healed); damage beyond repair refuses before
+ * the database is touched.
+ */
+export async function restoreBackup(input: BackupInput, passphrase: Secret, options: RestoreOptions): Promise<RestoreReport> {
+  if (!options?.sequelize) throw new UsageError('restoreBackup needs { sequelize }', { hint: 'pass your Sequelize instance' });
+  const logger = toLogger(options.logger);
+  const identity = identityOf(passphrase);
+  return withReader(input, async (reader) => {
+    const integrity = await reader.validate();
+    if (!integrity.ok) throw new UnrecoverableBlocksError(failedBlocks(integrity), integrity, 'nothing was restored');
+    reportHealing(integrity, logger, 'the backup');
+    const opened = await openEnvelope(reader.meta, identity);
+    const payload = decompressStream(decryptStream(reader.payload(), opened));
+    const result = await restore(payload, {
+      sequelize: options.sequelize,
+      flush: options.flush,
+      dryRun: options.dryRun,
+      restoreRoots: options.restoreRoots,
+      storageRoot: options.storageRoot,
+      registry: options.registry,
+      logger,
+      onProgress: options.onProgress
+        ? (event: unknown) => {
+            const e = event as { rows?: number; model?: string; done?: number; total?: number };
+            options.onProgress!({ phase: 'restore', unit: 'rows', done: e.rows ?? e.done ?? 0, total: e.total, detail: e.model });
+          }
+        : undefined,
+    } as never);
+    return Object.assign(result as object, { healed: integrity.healed, integrity }) as RestoreReport;
+  });
+}
+
+export interface HealResult {
+  path: string;
+  /** The damaged input's report. */
+  before: IntegrityReport;
+  /** The written file's report (clean, verified after write). */
+  after: IntegrityReport;
+  healed: boolean;
+  summary(): string;
+}
+
+/** Writes a fresh, clean container from a damaged one. No passphrase needed. */
+export async function healBackup(
+  input: BackupInput,
+  output: string,
+  options: { overwrite?: boolean; logger?: LoggerLike; onProgress?: ProgressListener } = {},
+): Promise<HealResult> {
+  const logger = toLogger(options.logger);
+  const sameFile = typeof input === 'string' && resolve(input) === resolve(output);
+  await checkTarget(output, options.overwrite || sameFile);
+  return withReader(input, async (reader, source) => {
+    const before = await reader.validate();
+    if (!before.ok) throw new UnrecoverableBlocksError(failedBlocks(before), before, 'no healed file was written');
+    reportHealing(before, logger, 'the input');
+    let after: IntegrityReport | undefined;
+    const { path } = await writeFileAtomic(output, healContainer(source), {
+      overwrite: options.overwrite || sameFile,
+      onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'heal', unit: 'bytes', done }) : undefined,
+      verify: async (temp) => {
+        const written = await fileSource(temp);
+        try {
+          after = await (await openContainer(written)).validate();
+        } finally {
+          await written.close?.();
+        }
+        if (!after.ok || after.healed) throw new VerificationError(`the healed file did not read back clean: ${after.summary()}`);
+      },
+    });
+    return {
+      path,
+      before,
+      after: after!,
+      healed: before.healed,
+      summary: () => (before.healed ? `healed into ${path}: ${before.summary()}` : `the input was clean; a verified copy was written to ${path}`),
+    };
+  });
+}
+
+/**
+ * Changes who can open a backup: the data key is rewrapped for the new recipients; the payload
+ * is not re-encrypted. Writes `output` (default: replaces the input atomically), verified.
+ */
+export async function rekeyBackup(
+  input: string,
+  current: Secret,
+  next: string | Recipient[],
+  options: { output?: string; overwrite?: boolean; kdf?: KdfParams; verify?: boolean; logger?: LoggerLike } = {},
+): Promise<{ path: string; summary(): string }> {
+  const logger = toLogger(options.logger);
+  const output = options.output ?? input;
+  const inPlace = resolve(output) === resolve(input);
+  if (typeof next === 'string' && next === current) {
+    throw new UsageError('the new passphrase is the same as the current one', { hint: 'choose a different passphrase' });
+  }
+  const recipients = passphraseRecipients(next, options);
+  await checkTarget(output, options.overwrite || inPlace);
+  return withReader(input, async (reader, source) => {
+    const integrity = await reader.validate();
+    if (!integrity.ok) throw new UnrecoverableBlocksError(failedBlocks(integrity), integrity, 'the backup was not rekeyed');
+    reportHealing(integrity, logger, 'the backup');
+    const header = await rekeyEnvelope(reader.meta, identityOf(current), recipients);
+    const secret = typeof next === 'string' ? next : null;
+    const { path } = await writeFileAtomic(output, replaceMeta(source, header), {
+      overwrite: options.overwrite || inPlace,
+      verify:
+        options.verify === false
+          ? undefined
+          : async (temp) => {
+              const written = await fileSource(temp);
+              try {
+                await verifyRekeyed(written, secret);
+              } finally {
+                await written.close?.();
+              }
+            },
+    });
+    return { path, summary: () => `rekeyed ${path}: new key slots written, payload untouched${integrity.healed ? ' (damage in the input was healed)' : ''}` };
+  });
+}
+
+export interface Inspection {
+  info: ContainerReader['info'];
+  envelope?: EnvelopeInfo;
+  size: number;
+  summary(): string;
+}
+
+/** The header and manifest summary: no passphrase, no decryption, nothing about the data leaks. */
+export async function inspectBackup(input: BackupInput): Promise<Inspection> {
+  return withReader(input, async (reader, source) => {
+    let envelope: EnvelopeInfo | undefined;
+    try {
+      envelope = describeEnvelope(reader.meta);
+    } catch (error) {
+      if (!(error instanceof DbsError)) throw error;
+    }
+    const info = reader.info;
+    return {
+      info,
+      envelope,
+      size: source.size,
+      summary: () => {
+        const lines = [`size ${source.size} bytes`];
+        for (const [k, v] of Object.entries(info as object)) lines.push(`${k}: ${v instanceof Date ? v.toISOString() : JSON.stringify(v)}`);
+        if (envelope) for (const [k, v] of Object.entries(envelope as object)) lines.push(`${k}: ${JSON.stringify(v)}`);
+        return lines.join('\n');
+      },
+    };
+  });
+}
+
