@@ -9,9 +9,11 @@ import { REG, WORK } from './layout';
 
 let corrected: i32 = 0;
 
-/** Builds the GF tables; call once after instantiation. */
-export function init(): void {
+/** Builds the GF tables (growing memory to hold them); call once after instantiation. 0 or -1. */
+export function init(): i32 {
+  if (reserve(WORK) != 0) return -1;
   initTables();
+  return 0;
 }
 
 /** Start of the work area the caller lays its buffers in. */
