@@ -102,7 +102,7 @@ function checkRecipients(recipients: readonly Recipient[]): void {
   if (work > DEFAULT_KDF_LIMITS.maxWork) throw new LimitError('kdf work summed over passphrase slots', work, DEFAULT_KDF_LIMITS.maxWork, writeHint);
 }
 
-async function makeSlots(recipients: readonly Recipient[], fixed: Uint8Array, dataKey: Uint8Array, aes: AesGcmBackend) {
+async function makeSlots(recipients: readonly Recipient[], dataKey: Uint8Array, aes: AesGcmBackend) {
   const slots: { prefix: Uint8Array; wrapped: Uint8Array }[] = [];
   for (const r of recipients) {
     if ('passphrase' in r) {
@@ -111,7 +111,7 @@ async function makeSlots(recipients: readonly Recipient[], fixed: Uint8Array, da
       const nonce = randomBytes(SLOT_NONCE_LENGTH);
       const prefix = passphraseSlotPrefix(salt, kdf, nonce);
       const kek = await aes.importKey(await deriveKey(r.passphrase, salt, kdf));
-      slots.push({ prefix, wrapped: joinParts(await kek.seal(nonce, concatBytes(fixed, prefix), [dataKey])) });
+      slots.push({ prefix, wrapped: joinParts(await kek.seal(nonce, prefix, [dataKey])) });
     } else {
       const recipient = parsePublicKey(r.publicKey);
       const ephemeral = randomBytes(32);
@@ -125,7 +125,7 @@ async function makeSlots(recipients: readonly Recipient[], fixed: Uint8Array, da
       if (isAllZero(shared)) throw new FormatError('X25519 public key is not usable (a low-order point)');
       const prefix = x25519SlotPrefix(share);
       const kek = await aes.importKey(x25519WrapKey(shared, share, recipient));
-      slots.push({ prefix, wrapped: joinParts(await kek.seal(ZERO_NONCE, concatBytes(fixed, prefix), [dataKey])) });
+      slots.push({ prefix, wrapped: joinParts(await kek.seal(ZERO_NONCE, prefix, [dataKey])) });
     }
   }
   return slots;
@@ -150,7 +150,7 @@ export async function sealEnvelope(recipients: readonly Recipient[], options: Se
   const dataKey = randomBytes(32);
   const fixed = encodeFixed(segmentSize, randomBytes(STREAM_ID_LENGTH));
   const streamId = fixed.slice(10, 26);
-  const header = assembleHeader(fixed, await makeSlots(recipients, fixed, dataKey, aes), subkeys(dataKey, streamId).headerKey);
+  const header = assembleHeader(fixed, await makeSlots(recipients, dataKey, aes), subkeys(dataKey, streamId).headerKey);
   const parsed = parseHeader(header);
   return remember({ header, info: parsed.info }, dataKey, parsed);
 }
@@ -163,7 +163,7 @@ async function unwrap(parsed: ParsedHeader, identity: Identity, aes: AesGcmBacke
       if (slot.type !== 'passphrase') continue;
       tried++;
       const kek = await aes.importKey(await deriveKey(identity.passphrase, slot.salt, slot.kdf));
-      const opened = await kek.open(slot.nonce, concatBytes(parsed.fixed, slot.prefix), [slot.wrapped]);
+      const opened = await kek.open(slot.nonce, slot.prefix, [slot.wrapped]);
       if (opened) return { dataKey: joinParts(opened), slot: index };
     }
     if (tried === 0) throw new WrongPassphraseError('this backup has no passphrase slot: open it with a private key');
@@ -184,7 +184,7 @@ async function unwrap(parsed: ParsedHeader, identity: Identity, aes: AesGcmBacke
       }
       if (isAllZero(shared)) continue;
       const kek = await aes.importKey(x25519WrapKey(shared, slot.share, own));
-      const opened = await kek.open(ZERO_NONCE, concatBytes(parsed.fixed, slot.prefix), [slot.wrapped]);
+      const opened = await kek.open(ZERO_NONCE, slot.prefix, [slot.wrapped]);
       if (opened) return { dataKey: joinParts(opened), slot: index };
     }
     if (tried === 0) throw new WrongPassphraseError('this backup has no public-key slot: open it with a passphrase');
@@ -220,7 +220,7 @@ export async function rekeyEnvelope(header: Uint8Array, identity: Identity, reci
   checkRecipients(recipients);
   const { parsed, dataKey, headerKey } = await openParsed(header, identity, options);
   const aes = resolveAesGcm(options.aes);
-  return assembleHeader(parsed.fixed, await makeSlots(recipients, parsed.fixed, dataKey, aes), headerKey);
+  return assembleHeader(parsed.fixed, await makeSlots(recipients, dataKey, aes), headerKey);
 }
 
 /** The header's public facts (segment size, slots, Argon2 parameters); no secret needed. */

@@ -47,7 +47,7 @@ export interface PassphraseSlot {
   kdf: KdfParams;
   nonce: Uint8Array;
   wrapped: Uint8Array;
-  /** The slot's bytes before the wrapped key: associated data of the wrap (with the fixed fields). */
+  /** The slot's bytes before the wrapped key: the wrap's associated data. */
   prefix: Uint8Array;
 }
 
