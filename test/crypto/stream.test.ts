@@ -86,14 +86,17 @@ test('a flipped bit in each segment body and each tag: AuthenticationError namin
 test('reorder, drop, duplicate, truncate at every boundary, append: each an AuthenticationError', async () => {
   const plain = seededBytes(4 * SEG + 10, 8);
   const cipher = await collect(encryptStream(chunked(plain), sealed));
+  const exact = await collect(encryptStream(chunked(plain.subarray(0, 2 * SEG)), sealed));
   const seg = (i: number) => cipher.subarray(i * WHOLE, Math.min(cipher.length, (i + 1) * WHOLE));
   const cases: [string, Uint8Array, RegExp][] = [
     ['swap 1 and 2', concatBytes(seg(0), seg(2), seg(1), seg(3), seg(4)), /segment 1 .*failed authentication/],
     ['drop 2', concatBytes(seg(0), seg(1), seg(3), seg(4)), /segment 2 .*failed authentication/],
     ['duplicate 1', concatBytes(seg(0), seg(1), seg(1), seg(2), seg(3), seg(4)), /segment 2 .*failed authentication/],
     ['final moved first', concatBytes(seg(4), seg(0)), /segment 0 .*failed authentication/],
-    ['final appended twice', concatBytes(cipher, seg(4)), /data after its final segment/],
-    ['one byte appended', concatBytes(cipher, Uint8Array.of(0)), /data after its final segment/],
+    ['final appended twice', concatBytes(cipher, seg(4)), /segment 4 .*failed authentication/],
+    ['one byte appended', concatBytes(cipher, Uint8Array.of(0)), /segment 4 .*failed authentication/],
+    ['a segment appended after a full final one', concatBytes(exact, seg(1)), /data after its final segment, segment 1 /],
+    ['exact-multiple stream cut at its last boundary', exact.subarray(0, WHOLE), /truncated: it ends after segment 0/],
     ['empty', new Uint8Array(0), /empty/],
     ['cut inside a tag', cipher.subarray(0, 4 * WHOLE + 9), /truncated inside segment 4/],
     ['cut inside the last segment', cipher.subarray(0, cipher.length - 1), /segment 4 .*failed authentication/],
