@@ -142,13 +142,14 @@ test('a payload of 256 MiB streams through encrypt and decrypt in bounded memory
   let bytes = 0;
   for await (const part of decryptStream(encryptStream(source(), big), bigOpened)) {
     bytes += part.length;
-    if (++count % 64 === 0) {
+    if (++count % 32 === 0) {
       gc();
+      await new Promise((done) => setTimeout(done, 5)); // array buffers are swept concurrently
       peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
     }
   }
   assert.is(bytes, total << 20);
-  assert.ok(peak < 24 << 20, `array buffers grew by ${(peak / 2 ** 20).toFixed(1)} MiB for a ${total} MiB stream`);
+  assert.ok(peak < 16 << 20, `array buffers grew by ${(peak / 2 ** 20).toFixed(1)} MiB for a ${total} MiB stream`);
 });
 
 test.run();
