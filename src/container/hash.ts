@@ -1,0 +1,41 @@
+// BLAKE2b through hash-wasm: one 256-bit hasher for bodies and one 128-bit hasher for head checks,
+// created once and re-initialised per message (creating a hasher instantiates WASM: slow).
+import { createBLAKE2b, type IHasher } from 'hash-wasm';
+import { HASH_LENGTH, CHECK_LENGTH } from './format.js';
+
+export interface Hashers {
+  /** BLAKE2b-256 of `data` (a fresh array). */
+  hash(data: Uint8Array): Uint8Array;
+  /** BLAKE2b-128 of `data` (a fresh array): the head check. */
+  check(data: Uint8Array): Uint8Array;
+  /** Whether BLAKE2b-256 of `data` equals `expected`. */
+  verify(data: Uint8Array, expected: Uint8Array): boolean;
+}
+
+let pending: Promise<Hashers> | undefined;
+
+/** Shared hashers; JS is single-threaded and every call is synchronous, so sharing is safe. */
+export function loadHashers(): Promise<Hashers> {
+  pending ??= create().catch((error: unknown) => {
+    pending = undefined;
+    throw error;
+  });
+  return pending;
+}
+
+async function create(): Promise<Hashers> {
+  const long: IHasher = await createBLAKE2b(HASH_LENGTH * 8);
+  const short: IHasher = await createBLAKE2b(CHECK_LENGTH * 8);
+  const hash = (data: Uint8Array) => long.init().update(data).digest('binary');
+  return {
+    hash,
+    check: (data) => short.init().update(data).digest('binary'),
+    verify: (data, expected) => equalBytes(hash(data), expected),
+  };
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

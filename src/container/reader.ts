@@ -1,0 +1,574 @@
+// The reader: finds the container's structures (at their places, or by scanning when the ends are
+// lost or bytes were inserted or deleted), recovers meta and manifests from any good copy, then
+// walks the blocks of both copies in step, healing each (heal.ts). Memory holds two read windows,
+// the block hashes (32 bytes per block) and one block at a time.
+import { FormatError, LimitError, TruncatedError, UnrecoverableBlocksError, UnsupportedVersionError } from '../errors.js';
+import type { ByteSource, ByteStream } from '../io/types.js';
+import {
+  FLAG_LAST, FORMAT_VERSION, HASH_LENGTH, HEAD_SIZE, KIND, LIMITS, MAGIC, MANIFEST_CHUNK_BLOCKS, PARAMS_LENGTH,
+  SMALL_PARITY, SUPPORTED_VERSIONS, blockCountFor, blockLength, checkCounts, checkParams, computeLayout,
+  decodeParams, frameSize, manifestChunkLength, parityLength, type Layout, type Params,
+} from './format.js';
+import { foreignVersionAt, loadTools, readHead, readSmallBody, type ReadHead, type Tools } from './frames.js';
+import { equalBytes } from './hash.js';
+import { healBlock, type BlockBody } from './heal.js';
+import { IntegrityReport, type CopyCount } from './report.js';
+import { decodeManifestChunk } from './writer.js';
+
+export interface ContainerInfo {
+  version: number;
+  blockSize: number;
+  parity: number;
+  blockCount: number;
+  payloadLength: number;
+  /** When the container was written (undefined when both header and trailer are lost). */
+  createdAt?: Date;
+  metaLength: number;
+  /** Meta copies found readable (of 3). */
+  metaCopies: number;
+  /** Container id (hex): ties the frames of one file together. */
+  id: string;
+  fileSize: number;
+  /** The size a container with these parameters has when undamaged. */
+  expectedSize: number;
+}
+
+export interface ContainerReader {
+  readonly info: ContainerInfo;
+  /** The upper layer's header bytes, recovered from any good copy. */
+  readonly meta: Uint8Array;
+  /** The healed payload. Throws UnrecoverableBlocksError (with the report) after the last good byte if blocks fail. */
+  payload(): ByteStream;
+  /** Reads and heals every block without handing data out; never throws for damage. */
+  validate(): Promise<IntegrityReport>;
+  /** The report of the last finished payload() or validate() pass. */
+  readonly report?: IntegrityReport;
+}
+
+const WINDOW = 4 << 20;
+const SCAN_WINDOW = 8 << 20;
+/** Heads remembered by a whole-file scan (blocks are only counted): bounds memory on crafted input. */
+const MAX_SCANNED_HEADS = 65536;
+
+/** Opens a container for reading. Throws FormatError / UnsupportedVersionError / LimitError / TruncatedError. */
+export async function openContainer(source: ByteSource): Promise<ContainerReader> {
+  const tools = await loadTools();
+  const opened = await locate(source, tools);
+  const blockTools = await loadTools([opened.layout.parity]);
+  return new Reader(source, blockTools, opened);
+}
+
+interface Located {
+  layout: Layout;
+  id: Uint8Array;
+  createdAt?: number;
+  meta: Uint8Array;
+  metaCopies: number;
+  /** Block hashes from the manifest (undefined entries where every copy of a chunk was lost). */
+  hashes?: Uint8Array;
+  haveChunk: boolean[];
+  base: IntegrityReport;
+}
+
+interface Found {
+  pos: number;
+  head: ReadHead;
+}
+
+async function locate(source: ByteSource, tools: Tools): Promise<Located> {
+  const size = source.size;
+  const base = new IntegrityReport();
+  const headerFrame = frameSize(PARAMS_LENGTH, SMALL_PARITY);
+  if (size === 0) throw new FormatError('the file is empty: not a DBS container');
+  const first = await source.read(0, Math.min(size, headerFrame));
+  const last = await source.read(Math.max(0, size - headerFrame), Math.min(size, headerFrame));
+
+  const header = readParams(tools, first, 0, KIND.HEADER);
+  const trailer = size >= headerFrame ? readParams(tools, last, 0, KIND.TRAILER) : undefined;
+  if (!header && !trailer) {
+    const v = foreignVersionAt(first, 0) ?? foreignVersionAt(last, 0);
+    if (v !== undefined) throw new UnsupportedVersionError('container format', v, SUPPORTED_VERSIONS);
+  }
+  count(base.headers, header);
+  count(base.headers, trailer);
+
+  let id = (trailer ?? header)?.head.id;
+  let params: Partial<Params> & { final?: boolean } = trailer?.params ?? header?.params ?? {};
+  let scan: ScanResult | undefined;
+  if (header && trailer && !equalBytes(header.head.id, trailer.head.id)) base.notes.push('the header and the trailer belong to different containers; the trailer was followed');
+
+  if (!trailer?.params.final) {
+    if (!header && size < HEAD_SIZE) {
+      if (first.length >= MAGIC.length && first.subarray(0, 4).every((b, i) => b === MAGIC[i])) {
+        throw new TruncatedError(`the file is ${size} bytes: a DBS container cut short inside its header`, { offset: size });
+      }
+      throw new FormatError('not a DBS container (no DBS magic at the start and the file is too short)', { offset: 0 });
+    }
+    scan = await scanFile(source, tools, id);
+    if (!scan.id) {
+      if (scan.foreignVersion !== undefined) throw new UnsupportedVersionError('container format', scan.foreignVersion, SUPPORTED_VERSIONS);
+      throw new FormatError(`not a DBS container: no intact DBS structure found in ${size} bytes`, {
+        hint: 'check that this is a .dbs backup file; a file whose every structure is destroyed cannot be read',
+      });
+    }
+    id = scan.id;
+    base.notes.push(header ? 'the trailer was lost; the file was scanned to find its structures' : 'both ends were lost; the file was scanned to find its structures');
+    params = await deriveParams(source, tools, scan, params, base);
+  }
+  if (!id) throw new FormatError('not a DBS container');
+  if (params.blockSize === undefined || params.parity === undefined || params.metaLength === undefined) {
+    throw new FormatError('the container parameters (block size, parity, meta length) could not be recovered from any structure');
+  }
+  if (!params.final || params.blockCount === undefined || params.payloadLength === undefined) {
+    throw new TruncatedError(
+      `the file ends inside the first copy of the blocks: the last block, both manifests and the trailer are missing${scan?.maxBlock !== undefined ? ` (blocks 0..${scan.maxBlock} seen)` : ''}`,
+      { offset: size, hint: 'the file was cut short before its first full copy was written; find a complete copy of the backup' },
+    );
+  }
+  const full = params as Params;
+  checkParams(full, 'container parameters');
+  const layout = computeLayout(full);
+  // Values that would make us allocate or loop far beyond what this file can hold are refused.
+  if (layout.blocks[0] + (layout.blockCount - 1) * layout.fullFrame > 2 * size + 16 * (1 << 20)) {
+    throw new LimitError('block count', layout.blockCount, Math.floor((2 * size) / layout.fullFrame) + 1,
+      `a file of ${size} bytes cannot hold ${layout.blockCount} blocks of ${layout.blockSize} bytes; it is damaged or crafted`);
+  }
+
+  // Meta: the three copies at their places, then any found by scanning, then combined.
+  const metaAt = [...layout.meta];
+  const scannedMeta = scan?.heads.filter((f) => f.head.kind === KIND.META && equalBytes(f.head.id, id!)).map((f) => f.pos) ?? [];
+  const meta = await readMeta(source, tools, id, layout, [...new Set([...metaAt, ...scannedMeta])], base.meta);
+  if (!meta) {
+    throw new FormatError('the meta (the security header) could not be recovered from any of its three copies', {
+      hint: 'this backup cannot be opened; restore from another backup',
+    });
+  }
+
+  // Manifest chunks, from either copy.
+  const hashes = new Uint8Array(layout.blockCount * HASH_LENGTH);
+  const haveChunk: boolean[] = [];
+  let chunksLost = 0;
+  for (let c = 0; c < layout.manifestChunks; c++) {
+    const positions = [manifestChunkAt(layout, 0, c), manifestChunkAt(layout, 1, c)];
+    for (const f of scan?.heads ?? []) if (f.head.kind === KIND.MANIFEST && f.head.index === c && equalBytes(f.head.id, id)) positions.push(f.pos);
+    const chunk = await readManifestChunk(source, tools, id, layout, c, [...new Set(positions)], base.manifests, c === 0);
+    haveChunk[c] = !!chunk;
+    if (chunk) hashes.set(chunk, c * MANIFEST_CHUNK_BLOCKS * HASH_LENGTH);
+    else chunksLost++;
+  }
+  if (chunksLost) base.notes.push(`${chunksLost} of ${layout.manifestChunks} manifest chunk(s) lost in both copies; those blocks are verified by their frame heads`);
+  return { layout, id, createdAt: params.createdAt, meta: meta.data, metaCopies: meta.copies, hashes, haveChunk, base };
+}
+
+function count(c: CopyCount, found: { head: ReadHead; corrected: boolean } | undefined): void {
+  if (!found) c.lost++;
+  else if (found.corrected || found.head.corrected) c.repaired++;
+  else c.intact++;
+}
+
+function readParams(tools: Tools, bytes: Uint8Array, at: number, kind: number) {
+  const head = readHead(tools, bytes, at);
+  if (!head || head.kind !== kind || head.length !== PARAMS_LENGTH || head.bodyParity !== SMALL_PARITY) return undefined;
+  const body = readSmallBody(tools, bytes.subarray(at + HEAD_SIZE), PARAMS_LENGTH, head.hash);
+  if (!body) return undefined;
+  const params = decodeParams(body.data);
+  checkParams(params, kind === KIND.HEADER ? 'header' : 'trailer');
+  return { head, params, corrected: body.corrected };
+}
+
+function manifestChunkAt(layout: Layout, copy: number, chunk: number): number {
+  let at = layout.manifest[copy];
+  for (let c = 0; c < chunk; c++) at += layout.manifestFrame(c);
+  return at;
+}
+
+async function readMeta(source: ByteSource, tools: Tools, id: Uint8Array, layout: Layout, positions: number[], counter: CopyCount) {
+  const length = layout.metaLength;
+  const total = HEAD_SIZE + length + parityLength(length, SMALL_PARITY);
+  const bodies: BlockBody[] = [];
+  const hashes: Uint8Array[] = [];
+  let found: Uint8Array | undefined;
+  let copies = 0;
+  for (const [n, pos] of positions.entries()) {
+    if (pos < 0 || pos >= source.size) {
+      if (n < 3) counter.lost++;
+      continue;
+    }
+    const bytes = await source.read(pos, total);
+    const head = readHead(tools, bytes, 0);
+    const good = head && head.kind === KIND.META && head.length === length && equalBytes(head.id, id);
+    if (good && !hashes.some((h) => equalBytes(h, head.hash))) hashes.push(head.hash);
+    const body = good ? readSmallBody(tools, bytes.subarray(HEAD_SIZE), length, head.hash) : undefined;
+    if (n < 3) count(counter, body && head ? { head, corrected: body.corrected } : undefined);
+    if (body) {
+      copies++;
+      found ??= body.data;
+    } else if (bytes.length === total) {
+      bodies.push({ data: bytes.subarray(HEAD_SIZE, HEAD_SIZE + length), parity: bytes.subarray(HEAD_SIZE + length) });
+    }
+  }
+  if (found) return { data: found, copies };
+  // No copy alone: combine pairs of damaged copies, verified by any meta head's hash.
+  for (let a = 0; a < bodies.length; a++) {
+    for (let b = a + 1; b < bodies.length; b++) {
+      const healed = healBlock(tools.small, tools.hashers, hashes, [bodies[a], bodies[b]]);
+      if (healed.data) return { data: healed.data.slice(), copies: 0 };
+    }
+  }
+  return undefined;
+}
+
+async function readManifestChunk(
+  source: ByteSource, tools: Tools, id: Uint8Array, layout: Layout, chunk: number, positions: number[], counter: CopyCount, counted: boolean,
+): Promise<Uint8Array | undefined> {
+  const length = manifestChunkLength(chunk, layout.blockCount);
+  const total = HEAD_SIZE + length + parityLength(length, SMALL_PARITY);
+  let result: Uint8Array | undefined;
+  const bodies: BlockBody[] = [];
+  const hashes: Uint8Array[] = [];
+  for (const [n, pos] of positions.entries()) {
+    if (pos < 0 || pos >= source.size) {
+      if (counted && n < 2) counter.lost++;
+      continue;
+    }
+    const bytes = await source.read(pos, total);
+    const head = readHead(tools, bytes, 0);
+    const good = head && head.kind === KIND.MANIFEST && head.index === chunk && head.length === length && equalBytes(head.id, id);
+    if (good && !hashes.some((h) => equalBytes(h, head.hash))) hashes.push(head.hash);
+    const body = good ? readSmallBody(tools, bytes.subarray(HEAD_SIZE), length, head.hash) : undefined;
+    const usable = body && manifestMatches(body.data, layout, chunk);
+    if (counted && n < 2) count(counter, usable && head ? { head, corrected: body.corrected } : undefined);
+    if (usable) result ??= body.data;
+    else if (bytes.length === total) bodies.push({ data: bytes.subarray(HEAD_SIZE, HEAD_SIZE + length), parity: bytes.subarray(HEAD_SIZE + length) });
+    if (result && !counted) break;
+  }
+  if (!result && bodies.length >= 2) {
+    const healed = healBlock(tools.small, tools.hashers, hashes, [bodies[0], bodies[1]]);
+    if (healed.data && manifestMatches(healed.data, layout, chunk)) result = healed.data;
+  }
+  return result?.slice(32);
+}
+
+function manifestMatches(body: Uint8Array, layout: Layout, chunk: number): boolean {
+  const m = decodeManifestChunk(body);
+  return m.first === chunk * MANIFEST_CHUNK_BLOCKS && m.blockCount === layout.blockCount && m.blockSize === layout.blockSize &&
+    m.payloadLength === layout.payloadLength && m.parity === layout.parity && m.count * HASH_LENGTH === m.hashes.length;
+}
+
+interface ScanResult {
+  id?: Uint8Array;
+  heads: Found[];
+  foreignVersion?: number;
+  maxBlock?: number;
+  blocks: { last?: Found; full?: Found; any?: Found };
+}
+
+/**
+ * Reads the whole file once, in windows, and decodes every head whose magic is intact. Keeps the
+ * non-block heads (bounded) and a summary of block heads; the container id is the one most heads carry.
+ */
+async function scanFile(source: ByteSource, tools: Tools, preferId?: Uint8Array): Promise<ScanResult> {
+  const heads: Found[] = [];
+  const votes = new Map<string, { id: Uint8Array; n: number }>();
+  const blockInfo = new Map<string, ScanResult['blocks'] & { max: number }>();
+  let foreignVersion: number | undefined;
+  const size = source.size;
+  for (let start = 0; start < size; start += SCAN_WINDOW) {
+    const bytes = await source.read(start, Math.min(size - start, SCAN_WINDOW + HEAD_SIZE));
+    const limit = Math.min(bytes.length, SCAN_WINDOW);
+    for (let i = bytes.indexOf(MAGIC[0]); i !== -1 && i < limit; i = bytes.indexOf(MAGIC[0], i + 1)) {
+      if (bytes[i + 1] !== MAGIC[1] || bytes[i + 2] !== MAGIC[2] || bytes[i + 3] !== MAGIC[3]) continue;
+      const head = readHead(tools, bytes, i);
+      if (!head) {
+        foreignVersion ??= foreignVersionAt(bytes, i);
+        continue;
+      }
+      const key = hex(head.id);
+      const vote = votes.get(key) ?? { id: head.id, n: 0 };
+      vote.n++;
+      votes.set(key, vote);
+      const found = { pos: start + i, head };
+      if (head.kind === KIND.BLOCK) {
+        const info = blockInfo.get(key) ?? { max: -1 };
+        info.max = Math.max(info.max, head.index);
+        info.any ??= found;
+        if (head.flags & FLAG_LAST) info.last ??= found;
+        else info.full ??= found;
+        blockInfo.set(key, info);
+      } else if (heads.length < MAX_SCANNED_HEADS) heads.push(found);
+    }
+  }
+  let id = preferId && votes.has(hex(preferId)) ? preferId : undefined;
+  if (!id) {
+    let best = 0;
+    for (const v of votes.values()) if (v.n > best) [best, id] = [v.n, v.id];
+  }
+  const info = id ? blockInfo.get(hex(id)) : undefined;
+  return {
+    id,
+    heads: id ? heads.filter((f) => equalBytes(f.head.id, id!)) : [],
+    foreignVersion,
+    maxBlock: info && info.max >= 0 ? info.max : undefined,
+    blocks: { last: info?.last, full: info?.full, any: info?.any },
+  };
+}
+
+/** Fills in what the ends did not give from the structures a scan found. */
+async function deriveParams(source: ByteSource, tools: Tools, scan: ScanResult, known: Partial<Params>, base: IntegrityReport): Promise<Partial<Params>> {
+  const p: Partial<Params> = { ...known };
+  const headerFrame = frameSize(PARAMS_LENGTH, SMALL_PARITY);
+  // A header or trailer away from its place (bytes inserted or deleted near an end).
+  for (const f of scan.heads) {
+    if (f.head.kind !== KIND.TRAILER && f.head.kind !== KIND.HEADER) continue;
+    const found = readParams(tools, await source.read(f.pos, headerFrame), 0, f.head.kind);
+    if (!found) continue;
+    if (found.params.final) return { ...found.params };
+    if (p.blockSize === undefined) Object.assign(p, found.params);
+  }
+  for (const f of scan.heads) {
+    if (f.head.kind === KIND.META && p.metaLength === undefined) p.metaLength = f.head.length;
+    if (f.head.kind !== KIND.MANIFEST || p.final) continue;
+    const length = f.head.length;
+    if (length < 32 || length > 32 + MANIFEST_CHUNK_BLOCKS * HASH_LENGTH) continue;
+    const body = readSmallBody(tools, (await source.read(f.pos, frameSize(length, SMALL_PARITY))).subarray(HEAD_SIZE), length, f.head.hash);
+    if (!body) continue;
+    const m = decodeManifestChunk(body.data);
+    if (m.blockSize < LIMITS.minBlockSize || m.blockSize > LIMITS.maxBlockSize || m.payloadLength < 0) continue;
+    if (m.blockCount !== blockCountFor(m.payloadLength, m.blockSize)) continue;
+    Object.assign(p, { blockSize: m.blockSize, parity: m.parity, blockCount: m.blockCount, payloadLength: m.payloadLength, final: true });
+    base.notes.push('the block count and payload length were taken from a manifest');
+  }
+  const { last, full, any } = scan.blocks;
+  p.parity ??= any?.head.bodyParity;
+  p.blockSize ??= full?.head.length ?? (last ? Math.max(LIMITS.minBlockSize, last.head.length) : undefined);
+  if (!p.final && last && p.blockSize !== undefined) {
+    const n = last.head.index + 1;
+    const payloadLength = (n - 1) * p.blockSize + last.head.length;
+    if (last.head.length <= p.blockSize && (n === 1 || last.head.length > 0)) {
+      Object.assign(p, { blockCount: n, payloadLength, final: true });
+      base.notes.push('both manifests were lost; the block count was taken from the last block\'s frame');
+    }
+  }
+  if (p.createdAt === undefined) base.notes.push('the creation time was lost with the header and the trailer');
+  return p;
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+
+export { hex };
+
+/** A read-ahead window over the source, so blocks are read in large pieces. */
+class Window {
+  #start = 0;
+  #bytes: Uint8Array = new Uint8Array(0);
+  constructor(private readonly source: ByteSource) {}
+
+  /** Bytes [pos, pos + length), fewer at the end of the file. A view: do not keep it. */
+  async get(pos: number, length: number): Promise<Uint8Array> {
+    const size = this.source.size;
+    if (pos >= size || pos < 0) return new Uint8Array(0);
+    const end = Math.min(size, pos + length);
+    if (pos < this.#start || end > this.#start + this.#bytes.length) {
+      this.#start = pos;
+      this.#bytes = await this.source.read(pos, Math.max(WINDOW, length));
+    }
+    return this.#bytes.subarray(pos - this.#start, end - this.#start);
+  }
+}
+
+/** How far before its expected place a frame is looked for (bytes deleted before it). */
+const SEARCH_BACK = 1 << 20;
+
+/**
+ * Walks the block frames of one copy in order. A frame is taken at its expected place (plus the
+ * drift found so far); if its head is not there, the file is searched forward for the next head of
+ * this copy, which re-synchronises after inserted or deleted bytes. Frames whose head is lost are
+ * read where their neighbours say they must be; their bodies are verified against the manifest.
+ */
+class CopyCursor {
+  shift = 0;
+  resynchronised = 0;
+  #ahead?: Found;
+  #exhausted = false;
+  #lastHeadEnd = -1;
+  readonly #window: Window;
+  readonly #scan: Window;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly tools: Tools,
+    private readonly layout: Layout,
+    private readonly copy: 0 | 1,
+    private readonly id: Uint8Array,
+  ) {
+    this.#window = new Window(source);
+    this.#scan = new Window(source);
+  }
+
+  #expected(i: number): number {
+    return this.layout.blocks[this.copy] + i * this.layout.fullFrame + this.shift;
+  }
+
+  #isMine(head: ReadHead | undefined, i?: number): boolean {
+    return !!head && head.kind === KIND.BLOCK && head.copy === this.copy && equalBytes(head.id, this.id) && (i === undefined || head.index === i);
+  }
+
+  async frame(i: number): Promise<{ body?: BlockBody; head?: ReadHead }> {
+    const length = blockLength(this.layout, i);
+    const bodyLength = length + parityLength(length, this.layout.parity);
+    const size = HEAD_SIZE + bodyLength;
+    let pos = this.#expected(i);
+    let head: ReadHead | undefined;
+    if (this.#ahead && this.#ahead.head.index === i) {
+      pos = this.#ahead.pos;
+      head = this.#ahead.head;
+      this.#ahead = undefined;
+      this.#adopt(i, pos);
+    } else if (this.#ahead) {
+      pos = this.#ahead.pos - (this.#ahead.head.index - i) * this.layout.fullFrame;
+    } else {
+      const bytes = await this.#window.get(pos, HEAD_SIZE);
+      head = readHead(this.tools, bytes, 0);
+      if (!this.#isMine(head, i)) {
+        head = undefined;
+        if (!this.#exhausted) {
+          const found = await this.#search(Math.max(this.#lastHeadEnd, pos - SEARCH_BACK), i);
+          if (!found) this.#exhausted = true;
+          else if (found.head.index === i) {
+            head = found.head;
+            pos = found.pos;
+            this.#adopt(i, pos);
+          } else {
+            this.#ahead = found;
+            pos = found.pos - (found.head.index - i) * this.layout.fullFrame;
+          }
+        }
+      } else this.#lastHeadEnd = pos + HEAD_SIZE;
+    }
+    if (pos < 0 || pos + size > this.source.size) return { head };
+    const bytes = await this.#window.get(pos, size);
+    if (bytes.length < size) return { head };
+    return {
+      head,
+      body: { data: bytes.subarray(HEAD_SIZE, HEAD_SIZE + length), parity: bytes.subarray(HEAD_SIZE + length, size) },
+    };
+  }
+
+  #adopt(i: number, pos: number): void {
+    const shift = pos - (this.layout.blocks[this.copy] + i * this.layout.fullFrame);
+    if (shift !== this.shift) this.resynchronised++;
+    this.shift = shift;
+    this.#lastHeadEnd = pos + HEAD_SIZE;
+  }
+
+  /** The first head of this copy with index >= i at or after `from`; stops at the structures that follow the copy. */
+  async #search(from: number, i: number): Promise<Found | undefined> {
+    const size = this.source.size;
+    const piece = 1 << 20;
+    for (let start = Math.max(0, from); start < size; start += piece) {
+      const bytes = await this.#scan.get(start, piece + HEAD_SIZE);
+      const limit = Math.min(bytes.length, piece);
+      for (let j = bytes.indexOf(MAGIC[0]); j !== -1 && j < limit; j = bytes.indexOf(MAGIC[0], j + 1)) {
+        if (bytes[j + 1] !== MAGIC[1] || bytes[j + 2] !== MAGIC[2] || bytes[j + 3] !== MAGIC[3]) continue;
+        const head = readHead(this.tools, bytes, j);
+        if (!head || !equalBytes(head.id, this.id)) continue;
+        if (this.#isMine(head) && head.index >= i) return { pos: start + j, head };
+        // Past the end of this copy's blocks: its manifest, or what follows it.
+        if (head.kind === KIND.MANIFEST && head.copy === this.copy) return undefined;
+        if (this.copy === 0 && head.kind === KIND.BLOCK && head.copy === 1) return undefined;
+        if (head.kind === KIND.TRAILER) return undefined;
+      }
+    }
+    return undefined;
+  }
+}
+
+class Reader implements ContainerReader {
+  readonly info: ContainerInfo;
+  readonly meta: Uint8Array;
+  report?: IntegrityReport;
+  readonly #located: Located;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly tools: Tools,
+    located: Located,
+  ) {
+    this.#located = located;
+    const { layout } = located;
+    this.meta = located.meta;
+    this.info = {
+      version: FORMAT_VERSION,
+      blockSize: layout.blockSize,
+      parity: layout.parity,
+      blockCount: layout.blockCount,
+      payloadLength: layout.payloadLength,
+      createdAt: located.createdAt === undefined ? undefined : new Date(located.createdAt),
+      metaLength: layout.metaLength,
+      metaCopies: located.metaCopies,
+      id: hex(located.id),
+      fileSize: source.size,
+      expectedSize: layout.fileSize,
+    };
+  }
+
+  #newReport(): IntegrityReport {
+    const base = this.#located.base;
+    const report = new IntegrityReport();
+    report.headers = { ...base.headers };
+    report.meta = { ...base.meta };
+    report.manifests = { ...base.manifests };
+    report.notes = [...base.notes];
+    if (this.source.size !== this.info.expectedSize) {
+      report.notes.push(`the file is ${this.source.size} bytes; undamaged it would be ${this.info.expectedSize}`);
+    }
+    return report;
+  }
+
+  /** Heals blocks in order; yields each verified block's data (a fresh copy) until the first failure. */
+  async *#walk(report: IntegrityReport): AsyncGenerator<Uint8Array | undefined> {
+    const { layout, hashes, haveChunk, id } = this.#located;
+    const codec = this.tools.codec(layout.parity);
+    const cursors = [0, 1].map((c) => new CopyCursor(this.source, this.tools, layout, c as 0 | 1, id));
+    for (let i = 0; i < layout.blockCount; i++) {
+      const f0 = await cursors[0].frame(i);
+      const f1 = await cursors[1].frame(i);
+      const length = blockLength(layout, i);
+      const accepted: Uint8Array[] = [];
+      if (hashes && haveChunk[Math.floor(i / MANIFEST_CHUNK_BLOCKS)]) accepted.push(hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
+      else for (const f of [f0, f1]) if (f.head && f.head.length === length) accepted.push(f.head.hash);
+      const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body]);
+      // A head that was lost or needed correction is damage in that copy even if its body is fine.
+      for (const c of [0, 1] as const) {
+        const f = c === 0 ? f0 : f1;
+        if (result.copies[c] === 'intact' && (!f.head || f.head.corrected)) result.copies[c] = 'damaged';
+      }
+      const start = i * layout.blockSize;
+      report.add(i, result.outcome, result.copies, [start, start + length], result.reason);
+      report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
+      yield result.data && report.failed.length === 0 ? result.data.slice() : undefined;
+    }
+    this.report = report;
+  }
+
+  async validate(): Promise<IntegrityReport> {
+    const report = this.#newReport();
+    for await (const _ of this.#walk(report));
+    return report;
+  }
+
+  payload(): ByteStream {
+    return this.#payload();
+  }
+
+  async *#payload(): ByteStream {
+    const report = this.#newReport();
+    for await (const data of this.#walk(report)) if (data && data.length) yield data;
+    if (!report.ok) throw new UnrecoverableBlocksError(report.failed.map((f) => f.index), report, report.summary().split('\n')[0]);
+  }
+}
