@@ -25,6 +25,8 @@ import {
   restore,
   sealEnvelope,
   writeContainer,
+  type CaptureOptions,
+  type CaptureSummary,
   type ContainerReader,
   type EnvelopeInfo,
   type Identity,
@@ -91,6 +93,9 @@ export interface BackupResult {
   /** Whether the file was re-read and checked end to end (hashes, header, every GCM tag and frame). */
   verified: 'none' | 'decryption';
   seconds: number;
+  /** Rows per model, files embedded, files that could not be read (also reported to the logger). */
+  captured: CaptureSummary;
+  rows: number;
   summary(): string;
 }
 
@@ -188,6 +193,7 @@ export async function backupStream(
   options: BackupOptions,
   stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 },
   onSealed?: (sealed: Sealed) => void,
+  summary?: CaptureSummary,
 ): Promise<ByteStream> {
   if (!options?.sequelize) throw new UsageError('createBackup needs { sequelize }', { hint: 'pass your Sequelize instance' });
   const logger = toLogger(options.logger);
@@ -195,20 +201,24 @@ export async function backupStream(
   const sealed = await sealEnvelope(recipients);
   onSealed?.(sealed);
   const spoolDir = options.spoolDir ?? (options.output ? dirname(resolve(options.output)) : undefined);
-  const payload = capture({
-    sequelize: options.sequelize,
-    registry: options.registry as never,
-    excludeModels: options.excludeModels,
-    fileRoots: options.fileRoots,
-    storageRoot: options.storageRoot,
-    logger,
-    onProgress: options.onProgress
-      ? (event: unknown) => {
-          const e = event as { rows?: number; model?: string; done?: number; total?: number };
-          options.onProgress!({ phase: 'capture', unit: 'rows', done: e.rows ?? e.done ?? 0, total: e.total, detail: e.model });
-        }
-      : undefined,
-  } as never);
+  const onProgress = options.onProgress;
+  const payload = capture(
+    {
+      sequelize: options.sequelize,
+      registry: options.registry as CaptureOptions['registry'],
+      excludeModels: options.excludeModels,
+      fileRoots: options.fileRoots,
+      storageRoot: options.storageRoot,
+      logger,
+      onProgress: onProgress
+        ? (p) =>
+            p.phase === 'files'
+              ? onProgress({ phase: 'capture', unit: 'bytes', done: p.bytes, detail: `${p.files ?? 0} files` })
+              : onProgress({ phase: 'capture', unit: 'rows', done: p.rows ?? 0, detail: p.model })
+        : undefined,
+    },
+    summary,
+  );
   const compressed = compressStream(payload, options.compression, stats);
   const encrypted = encryptStream(compressed, sealed);
   return writeContainer(encrypted, {
@@ -230,7 +240,8 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
   if (options?.output) await checkTarget(options.output, options.overwrite);
   const stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 };
   let sealed!: Sealed;
-  const stream = await backupStream(passphrase, options, stats, (s) => (sealed = s));
+  const captured: CaptureSummary = { models: {}, files: 0, skippedFiles: [] };
+  const stream = await backupStream(passphrase, options, stats, (s) => (sealed = s), captured);
   const doVerify = options.verify !== false;
   let verified: BackupResult['verified'] = 'none';
   let path: string | undefined;
@@ -260,6 +271,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
     if (doVerify) verified = await verifyWritten(memorySource(bytes), sealed);
   }
   const seconds = (performance.now() - started) / 1000;
+  const rows = Object.values(captured.models).reduce((a, b) => a + b, 0);
   const ratio = stats.compressedBytes ? stats.rawBytes / stats.compressedBytes : 1;
   const result: BackupResult = {
     path,
@@ -269,8 +281,12 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
     compressedBytes: stats.compressedBytes,
     verified,
     seconds,
+    captured,
+    rows,
     summary: () =>
-      `backup ${path ?? '(in memory)'}: ${size} bytes, payload ${stats.rawBytes} bytes compressed to ${stats.compressedBytes} ` +
+      `backup ${path ?? '(in memory)'}: ${rows} rows of ${Object.keys(captured.models).length} models, ${captured.files} files` +
+      (captured.skippedFiles.length ? ` (${captured.skippedFiles.length} SKIPPED: unreadable)` : '') +
+      `; ${size} bytes, payload ${stats.rawBytes} bytes compressed to ${stats.compressedBytes} ` +
       `(ratio ${ratio.toFixed(2)}), ${verified === 'none' ? 'not verified' : `verified after write (${verified})`}, ${seconds.toFixed(2)} s`,
   };
   logger.info(result.summary());

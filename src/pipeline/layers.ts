@@ -7,4 +7,4 @@ import '../crypto/aes.node.js';
 export { sealEnvelope, openEnvelope, encryptStream, decryptStream, rekeyEnvelope, describeEnvelope } from '../crypto/index.js';
 export type { Recipient, Identity, KdfParams, EnvelopeInfo, Sealed, Opened } from '../crypto/index.js';
 export { capture, restore } from '../data/index.js';
-export type { RestoreResult } from '../data/index.js';
+export type { RestoreResult, CaptureOptions, CaptureSummary, RestoreOptions as DataRestoreOptions } from '../data/index.js';
