@@ -6,7 +6,7 @@ import { CODEC_WASM_BASE64 } from './wasm/codec-wasm.js';
 /** The raw exports of assembly/index.ts (pointers and lengths are byte offsets / counts). */
 export interface CodecExports {
   readonly memory: WebAssembly.Memory;
-  init(): void;
+  init(): number;
   workBase(): number;
   reserve(end: number): number;
   encode(data: number, parity: number, stride: number, k: number, p: number): void;
@@ -41,7 +41,7 @@ async function instantiate(): Promise<CodecExports> {
   const module = await WebAssembly.compile(decodeBase64(CODEC_WASM_BASE64));
   const instance = await WebAssembly.instantiate(module, {});
   const exports = instance.exports as unknown as CodecExports;
-  exports.init();
+  if (exports.init() !== 0) throw new Error('cannot grow WebAssembly memory for the codec tables');
   return exports;
 }
 

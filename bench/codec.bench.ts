@@ -1,0 +1,110 @@
+// Reed-Solomon codec throughput on one core: encode, clean check, and correction at 1 and at 8
+// byte errors per codeword, over 64 KiB blocks with 16 parity symbols, each next to a memory copy
+// and hash-wasm BLAKE2b-256 of the same bytes measured in this run. DBS_BENCH_MIB sets the size
+// (default 256 MiB; use a few MiB while developing on a shared machine).
+import { randomFillSync } from 'node:crypto';
+import { createBLAKE2b } from 'hash-wasm';
+import { blockLayout, loadCodec } from '../src/integrity/codec.js';
+import { seededRandom } from '../test/helpers/env.js';
+import { fmt, mbps, MiB, row, section, timeIt } from './lib.js';
+
+const totalMiB = Number(process.env.DBS_BENCH_MIB || 256);
+const BLOCK = 64 * 1024;
+const PARITY = 16;
+const runs = Number(process.env.DBS_BENCH_RUNS || 3);
+
+const size = totalMiB * MiB;
+const data = new Uint8Array(size);
+for (let o = 0; o < size; o += 1 << 16) randomFillSync(data, o, Math.min(1 << 16, size - o));
+const blocks: Uint8Array[] = [];
+for (let o = 0; o < size; o += BLOCK) blocks.push(data.subarray(o, Math.min(o + BLOCK, size)));
+const layout = blockLayout(BLOCK, PARITY);
+const codec = await loadCodec({ parity: PARITY });
+const hasher = await createBLAKE2b(256);
+
+// Tier-up: about 1 MiB of each operation before anything is timed.
+const warm = blocks.slice(0, 16);
+for (let i = 0; i < 3; i++) {
+  for (const b of warm) {
+    const p = codec.encode(b);
+    codec.check(b, p);
+    codec.decode(b, p);
+    hasher.init();
+    hasher.update(b);
+    hasher.digest('binary');
+  }
+}
+
+const parities: Uint8Array[] = new Array(blocks.length);
+const copyTarget = new Uint8Array(size);
+
+const tCopy = await timeIt(() => copyTarget.set(data), runs);
+const tHash = await timeIt(() => {
+  for (const b of blocks) {
+    hasher.init();
+    hasher.update(b);
+    hasher.digest('binary');
+  }
+}, runs);
+const tEncode = await timeIt(() => {
+  for (let i = 0; i < blocks.length; i++) parities[i] = codec.encode(blocks[i]);
+}, runs);
+const tCheck = await timeIt(() => {
+  for (let i = 0; i < blocks.length; i++) if (!codec.check(blocks[i], parities[i])) throw new Error(`block ${i} not clean`);
+}, runs);
+
+// Damages every codeword of every block with `errors` byte errors (not timed), then times the
+// decode of every block and proves the block is clean again.
+async function correction(errors: number): Promise<number> {
+  const rnd = seededRandom(errors * 7919);
+  const { stride, dataPerCodeword: k } = layout;
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i];
+      const p = parities[i];
+      for (let c = 0; c < stride; c++) {
+        const used = new Set<number>();
+        while (used.size < errors) {
+          const s = rnd.int(k + PARITY);
+          if (s < k && s * stride + c >= b.length) continue;
+          used.add(s);
+        }
+        for (const s of used) {
+          const flip = 1 + rnd.int(255);
+          if (s < k) b[s * stride + c] ^= flip;
+          else p[(s - k) * stride + c] ^= flip;
+        }
+      }
+    }
+    const start = performance.now();
+    let fixed = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const r = codec.decode(blocks[i], parities[i]);
+      if (!r.ok) throw new Error(`block ${i}: ${r.failedCodewords.length} codewords not corrected`);
+      fixed += r.corrected;
+    }
+    times.push((performance.now() - start) / 1000);
+    if (fixed !== errors * stride * blocks.length) throw new Error(`corrected ${fixed} bytes, expected ${errors * stride * blocks.length}`);
+  }
+  for (let i = 0; i < blocks.length; i++) if (!codec.check(blocks[i], parities[i])) throw new Error(`block ${i} not clean after decode`);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+const tFix1 = await correction(1);
+const tFix8 = await correction(8);
+
+section(`Reed-Solomon RS(255,239), ${fmt(totalMiB)} MiB random data in 64 KiB blocks (stride ${layout.stride}, k ${layout.dataPerCodeword}), one core, median of ${runs}`);
+const copy = mbps(size, tCopy);
+const hash = mbps(size, tHash);
+const anchors = `copy ${fmt(copy)} MB/s, BLAKE2b ${fmt(hash)} MB/s`;
+const line = (what: string, seconds: number, target?: number) => {
+  const v = mbps(size, seconds);
+  row(what, `${fmt(v)} MB/s`, anchors, target === undefined ? undefined : { ok: v >= target, text: `>= ${fmt(target)} MB/s` });
+};
+row('memory copy (TypedArray.set)', `${fmt(copy)} MB/s`);
+row('hash-wasm BLAKE2b-256 per block', `${fmt(hash)} MB/s`);
+line('encode', tEncode, 1200);
+line('clean check', tCheck, 1000);
+line('correction, 1 error per codeword', tFix1);
+line('correction, 8 errors per codeword', tFix8, 60);
