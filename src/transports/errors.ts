@@ -1,6 +1,6 @@
 // Typed errors of the SFTP transport. Each names the server (user@host:port) and what was being
 // done, carries the facts a script needs (fingerprint, remote path), and a hint. No secrets.
-import { DbsError } from '../errors.js';
+import { ConfigError, DbsError } from '../errors.js';
 
 /** Base class: something went wrong talking to, or on, the remote side. */
 export class TransportError extends DbsError {
@@ -13,11 +13,11 @@ export class TransportError extends DbsError {
 }
 
 /** A profile is malformed: unknown key, missing field, two auth methods, unset env var. */
-export class TargetConfigError extends DbsError {
+export class TargetConfigError extends ConfigError {
   /** The profile's name (e.g. 'offsite'), when it came from settings. */
   readonly target?: string;
   constructor(message: string, options: { target?: string; hint?: string } = {}) {
-    super('TARGET_CONFIG', message, { hint: options.hint ?? 'fix the sshTargets profile in the dbs config' });
+    super(message, { hint: options.hint ?? 'fix the sshTargets profile in the dbs config' });
     this.target = options.target;
   }
 }
@@ -130,6 +130,8 @@ export class RemoteExistsError extends TransportError {
 
 /** A pulled file did not validate: it was removed locally and is not reported as a good backup. */
 export class PulledBackupInvalidError extends TransportError {
+  /** The CLI's exit code for "unrecoverable or not a DBS file". */
+  readonly exitCode = 4;
   /** The backup's remote name. */
   readonly backup: string;
   /** The integrity report, when the container could be opened. */

@@ -193,10 +193,17 @@ export class SSHTarget {
       privateKey: str('privateKey'),
       passphrase: fromEnv('passphraseEnv'),
       password: fromEnv('passwordEnv'),
-      agent: agent as boolean | string | undefined,
+      agent: agent === true ? (env.SSH_AUTH_SOCK || agentUnset(name)) : (agent as string | false | undefined),
       connectTimeoutMs: num('connectTimeoutMs'),
     });
   }
+}
+
+function agentUnset(name: string): never {
+  throw new TargetConfigError(`target '${name}': agent: true needs $SSH_AUTH_SOCK, which is not set`, {
+    target: name,
+    hint: 'start ssh-agent (eval $(ssh-agent); ssh-add) or give the socket path',
+  });
 }
 
 /** Backup names are plain file names: no directories, no `..`, no control characters. */
