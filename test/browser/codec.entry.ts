@@ -17,7 +17,7 @@ function xorshift(seed: number) {
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes.slice()));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
