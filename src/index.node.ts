@@ -3,6 +3,7 @@ export * from './index.js';
 export { fileSource, fileSpool } from './io/file.node.js';
 export { nodeAesGcm } from './crypto/aes.node.js'; // also makes node:crypto the default AES-GCM backend
 // data layer
+export * from './data/index.js';
 // pipeline (createBackup, validateBackup, restoreBackup, healBackup)
 // admin router
 // transports (SFTP)

@@ -1,0 +1,237 @@
+// Cross-dialect value conversion. A cell is captured in its source database's own representation;
+// restoring into the same dialect uses it unchanged. Into another dialect it is converted by its
+// logical type (the Sequelize type key) into the target's representation of the same value.
+import { Cell, CellTag, SqliteNumber } from './format.js';
+import { RestoreError } from '../errors.js';
+import { decodeBytea } from './pgcopy.js';
+
+export type Dialect = 'postgres' | 'mariadb' | 'mysql' | 'sqlite';
+
+export interface Side {
+  dialect: Dialect;
+  /** Sequelize's `timezone` option: '+00:00', '-05:00', 'UTC' or an IANA name. */
+  timezone: string;
+  /** Logical type key (STRING, BIGINT, DATE, ...). */
+  type: string;
+  /** For ARRAY: the element type key. */
+  arrayOf?: string;
+}
+
+export const INTEGER_TYPES = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT']);
+export const FLOAT_TYPES = new Set(['FLOAT', 'REAL', 'DOUBLE', 'DOUBLE PRECISION']);
+export const NUMERIC_TYPES = new Set([...INTEGER_TYPES, ...FLOAT_TYPES, 'DECIMAL', 'NUMERIC']);
+
+/** The same family of storage (mariadb and mysql share one). */
+export function sameFamily(a: Dialect, b: Dialect): boolean {
+  const f = (d: Dialect) => (d === 'mysql' ? 'mariadb' : d);
+  return f(a) === f(b);
+}
+
+function text(cell: Exclude<Cell, null>): string {
+  if (typeof cell === 'string') return cell;
+  if (cell instanceof Uint8Array) return Buffer.from(cell).toString('utf8');
+  return cell.text;
+}
+
+// ---- dates ----------------------------------------------------------------------------------
+
+/** Offset in minutes east of UTC of `zone` at the instant `epochMs`. */
+export function zoneOffset(zone: string, epochMs: number): number {
+  const fixed = /^([+-])(\d{1,2}):?(\d{2})$/.exec(zone);
+  if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3]));
+  if (zone === 'Z' || zone.toUpperCase() === 'UTC') return 0;
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  }).formatToParts(new Date(epochMs));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60000);
+}
+
+interface Instant {
+  /** Milliseconds since the epoch (UTC). */
+  ms: number;
+  /** Fraction digits beyond milliseconds ('' or e.g. '456' for microseconds). */
+  extra: string;
+}
+
+const DATE_RE = /^(\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/;
+
+/** Parses a timestamp; one without an offset is read in `zone`. */
+export function parseTimestamp(value: string, zone: string): Instant {
+  const m = DATE_RE.exec(value.trim());
+  if (!m) throw new RestoreError(`cannot read "${value}" as a timestamp`);
+  const frac = (m[7] ?? '').padEnd(3, '0');
+  const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number(frac.slice(0, 3)));
+  let offset: number;
+  if (m[8]) offset = m[8] === 'Z' ? 0 : zoneOffset(m[8].length === 3 ? `${m[8]}:00` : m[8], local);
+  else {
+    offset = zoneOffset(zone, local);
+    offset = zoneOffset(zone, local - offset * 60000); // settle DST edges
+  }
+  return { ms: local - offset * 60000, extra: frac.slice(3).replace(/0+$/, '') };
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Formats an instant as local wall time in `zone`: 'YYYY-MM-DD HH:MM:SS.fff[fff]' and the offset. */
+function wallTime(instant: Instant, zone: string, minFraction: number): { text: string; offset: string } {
+  const offset = zoneOffset(zone, instant.ms);
+  const d = new Date(instant.ms + offset * 60000);
+  let fraction = pad(d.getUTCMilliseconds(), 3) + instant.extra;
+  if (minFraction === 0) fraction = fraction.replace(/0+$/, '');
+  else fraction = fraction.padEnd(minFraction, '0');
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return {
+    text: `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction ? '.' + fraction : ''}`,
+    offset: `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`,
+  };
+}
+
+// ---- PostgreSQL arrays ------------------------------------------------------------------------
+
+/** Parses a PostgreSQL array literal ('{a,"b c",NULL}') into nested arrays of strings/null. */
+export function parsePgArray(literal: string): unknown[] {
+  let i = 0;
+  const parse = (): unknown[] => {
+    if (literal[i] !== '{') throw new RestoreError(`cannot read "${literal}" as a PostgreSQL array`);
+    i++;
+    const out: unknown[] = [];
+    if (literal[i] === '}') {
+      i++;
+      return out;
+    }
+    for (;;) {
+      if (literal[i] === '{') out.push(parse());
+      else if (literal[i] === '"') {
+        i++;
+        let s = '';
+        while (literal[i] !== '"') {
+          if (literal[i] === '\\') i++;
+          s += literal[i++];
+        }
+        i++;
+        out.push(s);
+      } else {
+        let s = '';
+        while (literal[i] !== ',' && literal[i] !== '}') s += literal[i++];
+        out.push(s === 'NULL' ? null : s);
+      }
+      if (literal[i] === ',') i++;
+      else if (literal[i] === '}') {
+        i++;
+        return out;
+      } else throw new RestoreError(`cannot read "${literal}" as a PostgreSQL array`);
+    }
+  };
+  return parse();
+}
+
+export function formatPgArray(values: unknown[]): string {
+  return `{${values
+    .map((v) => {
+      if (v === null || v === undefined) return 'NULL';
+      if (Array.isArray(v)) return formatPgArray(v);
+      const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    })
+    .join(',')}}`;
+}
+
+function arrayToJson(values: unknown[], element?: string): unknown[] {
+  const numeric = element !== undefined && NUMERIC_TYPES.has(element) && !['DECIMAL', 'NUMERIC', 'BIGINT'].includes(element);
+  const bool = element === 'BOOLEAN';
+  return values.map((v) => (Array.isArray(v) ? arrayToJson(v, element) : v === null ? null : numeric ? Number(v) : bool ? v === 't' || v === 'true' : v));
+}
+
+// ---- the conversion -------------------------------------------------------------------------
+
+function isBoolTrue(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === 't' || v === 'true' || v === '1' || v === 'y' || v === 'yes' || v === 'on') return true;
+  if (v === 'f' || v === 'false' || v === '0' || v === 'n' || v === 'no' || v === 'off') return false;
+  throw new RestoreError(`cannot read "${value}" as a boolean`);
+}
+
+/**
+ * Converts one captured cell from the source column to the target column. Same dialect and same
+ * logical type: returned unchanged (the database's own representation, byte for byte).
+ */
+export function convertCell(cell: Cell, from: Side, to: Side): Cell {
+  if (cell === null) return null;
+  if (sameFamily(from.dialect, to.dialect) && from.type === to.type) return cell;
+  const target = to.type;
+
+  if (target === 'BLOB') {
+    if (cell instanceof Uint8Array) return cell;
+    const t = text(cell);
+    return from.dialect === 'postgres' && t.startsWith('\\x') ? decodeBytea(t) : new TextEncoder().encode(t);
+  }
+  if (cell instanceof Uint8Array && from.type === 'BLOB') {
+    // Bytes into a text-like column: keep them as UTF-8 text when they are, else fail loudly.
+    try {
+      cell = new TextDecoder('utf-8', { fatal: true }).decode(cell);
+    } catch {
+      throw new RestoreError(`binary value of ${cell.length} bytes cannot go into a ${target} column`);
+    }
+  }
+  const value = text(cell);
+
+  if (target === 'BOOLEAN') {
+    const b = isBoolTrue(value);
+    if (to.dialect === 'postgres') return b ? 't' : 'f';
+    if (to.dialect === 'sqlite') return new SqliteNumber(CellTag.Int, b ? '1' : '0');
+    return b ? '1' : '0';
+  }
+  if (from.type === 'BOOLEAN' && INTEGER_TYPES.has(target)) {
+    const b = isBoolTrue(value) ? '1' : '0';
+    return to.dialect === 'sqlite' ? new SqliteNumber(CellTag.Int, b) : b;
+  }
+  if (target === 'DATE' && (from.type === 'DATE' || /^\d{4}-\d\d-\d\d[ T]/.test(value))) {
+    if (/^-?infinity$/i.test(value)) {
+      if (to.dialect === 'postgres') return value.toLowerCase();
+      throw new RestoreError(`timestamp "${value}" has no equivalent in ${to.dialect}`);
+    }
+    const instant = parseTimestamp(value, from.timezone);
+    if (to.dialect === 'postgres') {
+      const w = wallTime(instant, '+00:00', 0);
+      return `${w.text}+00`;
+    }
+    if (to.dialect === 'sqlite') {
+      const w = wallTime(instant, to.timezone, 3);
+      return `${w.text} ${w.offset}`;
+    }
+    return wallTime(instant, to.timezone, 0).text;
+  }
+  if (target === 'DATEONLY' && from.type === 'DATE') return value.slice(0, 10);
+  if (INTEGER_TYPES.has(target)) {
+    if (to.dialect === 'sqlite' && /^-?\d+$/.test(value)) return new SqliteNumber(CellTag.Int, value);
+    return value;
+  }
+  if (FLOAT_TYPES.has(target)) {
+    if (to.dialect === 'sqlite') {
+      const n = Number(value.replace(/^(-?)Infinity$/i, '$1Infinity'));
+      if (!Number.isNaN(n)) return new SqliteNumber(CellTag.Real, String(n));
+    }
+    if (to.dialect !== 'postgres' && /^(-?Infinity|NaN)$/i.test(value)) throw new RestoreError(`float value ${value} has no equivalent in ${to.dialect}`);
+    return value;
+  }
+  if (from.type === 'ARRAY' && from.dialect === 'postgres' && target !== 'ARRAY') {
+    return JSON.stringify(arrayToJson(parsePgArray(value), from.arrayOf));
+  }
+  if (target === 'ARRAY' && to.dialect === 'postgres') {
+    if (from.type === 'ARRAY' && from.dialect === 'postgres') return value;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new RestoreError(`cannot read "${value.slice(0, 80)}" as an array (JSON text expected)`);
+    }
+    if (!Array.isArray(parsed)) throw new RestoreError(`value "${value.slice(0, 80)}" is not an array`);
+    return formatPgArray(parsed);
+  }
+  return value;
+}

@@ -1,0 +1,214 @@
+// MariaDB / MySQL: capture in a consistent snapshot (START TRANSACTION WITH CONSISTENT SNAPSHOT,
+// READ ONLY), streaming every value as the server's text (or bytes for binary columns) so nothing
+// passes through JS numbers or Dates; restore with large multi-row INSERTs in one transaction with
+// foreign-key checks off for the session (InnoDB moves AUTO_INCREMENT past explicit keys itself).
+import type { Sequelize } from 'sequelize';
+import type { ModelInfo } from './manifest.js';
+import { quoteIdent, quoteTable } from './manifest.js';
+import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
+import type { Cell } from './format.js';
+import { SqliteNumber } from './format.js';
+import { NUMERIC_TYPES } from './convert.js';
+import { RestoreError } from '../errors.js';
+
+const BATCH_BYTES = 256 << 10;
+const STATEMENT_BYTES = 4 << 20; // well under the default max_allowed_packet (16 MiB)
+const q = (name: string) => quoteIdent('mariadb', name);
+const qt = (t: { table: string; schema?: string }) => quoteTable('mariadb', t);
+
+interface MariaConnection {
+  query(sql: string | object, values?: unknown[]): Promise<unknown>;
+  queryStream(sql: string | object, values?: unknown[]): AsyncIterable<unknown> & { close?: () => void };
+}
+interface ConnectionManager {
+  getConnection(options?: object): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void> | void;
+}
+function manager(sequelize: Sequelize): ConnectionManager {
+  return (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
+}
+
+interface CastColumn {
+  name(): string;
+  string(): string | null;
+  buffer(): Buffer | null;
+}
+
+async function rowsOf(conn: MariaConnection, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  return (await conn.query({ sql, typeCast: (c: CastColumn) => c.string() }, values)) as Record<string, unknown>[];
+}
+
+async function migrationsOf(conn: MariaConnection): Promise<string[] | null> {
+  const exists = await rowsOf(conn, "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'SequelizeMeta'");
+  if (Number(exists[0].n) === 0) return null;
+  return (await rowsOf(conn, 'SELECT `name` FROM `SequelizeMeta` ORDER BY `name`')).map((r) => String(r.name));
+}
+
+export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
+  const cm = manager(sequelize);
+  const conn = (await cm.getConnection({ type: 'SELECT' })) as MariaConnection;
+  let zone = '+00:00';
+  try {
+    zone = String((await rowsOf(conn, 'SELECT @@SESSION.time_zone AS z'))[0].z);
+    // TIMESTAMP columns are read (and later written) in UTC; DATETIME is zone-less text anyway.
+    await conn.query("SET SESSION time_zone = '+00:00'");
+    await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+  } catch (error) {
+    await cm.releaseConnection(conn);
+    throw error;
+  }
+  return {
+    async serverVersion() {
+      return String((await rowsOf(conn, 'SELECT VERSION() AS v'))[0].v);
+    },
+    migrations: () => migrationsOf(conn),
+    async *rows(model) {
+      const binary = model.columns.map((c) => c.type === 'BLOB');
+      const select = model.columns.map((c, i) => `${q(c.column)} AS \`c${i}\``).join(', ');
+      // Text protocol: every value arrives as the server's own text; typeCast keeps it as such.
+      const typeCast = (column: CastColumn) => (binary[Number(column.name().slice(1))] ? column.buffer() : column.string());
+      const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast });
+      const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
+      let rows: Cell[][] = [];
+      let size = 0;
+      for await (const raw of stream) {
+        const row = (raw as (string | Buffer | null)[]).map((v) => (v === null ? null : typeof v === 'string' ? v : new Uint8Array(v.buffer, v.byteOffset, v.length)));
+        rows.push(row);
+        for (const v of row) size += v === null ? 1 : v.length + 2;
+        if (size >= BATCH_BYTES) {
+          if (needsCells) onFileCells!(model, rows);
+          yield { kind: 'cells', rows };
+          rows = [];
+          size = 0;
+        }
+      }
+      if (rows.length) {
+        if (needsCells) onFileCells!(model, rows);
+        yield { kind: 'cells', rows };
+      }
+    },
+    async close() {
+      try {
+        await conn.query('ROLLBACK');
+        await conn.query('SET SESSION time_zone = ?', [zone]);
+      } finally {
+        await cm.releaseConnection(conn);
+      }
+    },
+  };
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const NUMBER_RE = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+function escapeString(value: string): string {
+  return "'" + value.replace(/[\0\n\r\x1a'\\]/g, (c) => (c === '\0' ? '\\0' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\x1a' ? '\\Z' : '\\' + c)) + "'";
+}
+
+/** A SQL literal for one cell; numbers stay unquoted so BIGINT/DECIMAL never pass through a double. */
+export function mariaLiteral(value: Cell, type: string): string {
+  if (value === null) return 'NULL';
+  if (value instanceof Uint8Array) {
+    if (value.length === 0) return "''";
+    let hex = "X'";
+    for (let i = 0; i < value.length; i++) hex += HEX[value[i]];
+    return hex + "'";
+  }
+  const text = value instanceof SqliteNumber ? value.text : value;
+  if ((NUMERIC_TYPES.has(type) || type === 'BOOLEAN') && NUMBER_RE.test(text)) return text;
+  return escapeString(text);
+}
+
+export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWriter> {
+  const cm = manager(sequelize);
+  const conn = (await cm.getConnection({ type: 'INSERT' })) as MariaConnection;
+  let saved: { sql_mode: string; time_zone: string } | null = null;
+  let current: { t: TargetTable; upsert: boolean; head: string; tail: string; values: string[]; size: number } | null = null;
+
+  const flushStatement = async () => {
+    if (!current || current.values.length === 0) return;
+    const sql = current.head + current.values.join(',') + current.tail;
+    current.values = [];
+    current.size = 0;
+    await conn.query(sql);
+  };
+
+  return {
+    async begin() {
+      const s = await rowsOf(conn, 'SELECT @@SESSION.sql_mode AS m, @@SESSION.time_zone AS z');
+      saved = { sql_mode: String(s[0].m), time_zone: String(s[0].z) };
+      // NO_AUTO_VALUE_ON_ZERO: an explicit key 0 is a key, not "generate one".
+      await conn.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'NO_AUTO_VALUE_ON_ZERO')");
+      await conn.query("SET SESSION time_zone = '+00:00'");
+      await conn.query('SET SESSION foreign_key_checks = 0');
+      await conn.query('START TRANSACTION');
+    },
+    async serverVersion() {
+      return String((await rowsOf(conn, 'SELECT VERSION() AS v'))[0].v);
+    },
+    migrations: () => migrationsOf(conn),
+    async existingColumns(t) {
+      const r = await rowsOf(conn, 'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position', [t.schema ?? null, t.table]);
+      return r.length ? r.map((row) => String(row.c)) : null;
+    },
+    async hasRows(t) {
+      const r = await rowsOf(conn, `SELECT EXISTS (SELECT 1 FROM ${qt(t)}) AS has`);
+      return String(r[0].has) === '1';
+    },
+    async relaxConstraints() {
+      // foreign_key_checks = 0 was set in begin(): rows load in any order, cycles included.
+    },
+    async deleteAll(tables) {
+      for (const t of tables) await conn.query(`DELETE FROM ${qt(t)}`);
+    },
+    async beginTable(t, upsert) {
+      const cols = t.columns.map(q).join(', ');
+      let tail = '';
+      if (upsert && t.primaryKey.length) {
+        const rest = t.columns.filter((c) => !t.primaryKey.includes(c));
+        const target = rest.length ? rest : t.primaryKey;
+        tail = ` ON DUPLICATE KEY UPDATE ${target.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`;
+      }
+      current = { t, upsert, head: `INSERT INTO ${qt(t)} (${cols}) VALUES `, tail, values: [], size: 0 };
+    },
+    async writeBatch(batch) {
+      if (!current) throw new Error('writeBatch before beginTable');
+      if (batch.kind !== 'cells') throw new RestoreError('internal: COPY text handed to the MariaDB writer');
+      const types = current.t.types;
+      for (const row of batch.rows) {
+        let tuple = '(';
+        for (let i = 0; i < row.length; i++) tuple += (i ? ',' : '') + mariaLiteral(row[i], types[i]);
+        tuple += ')';
+        current.values.push(tuple);
+        current.size += tuple.length + 1;
+        if (current.size >= STATEMENT_BYTES) await flushStatement();
+      }
+    },
+    async endTable() {
+      await flushStatement();
+      current = null;
+    },
+    async finish() {
+      await conn.query('SET SESSION foreign_key_checks = 1');
+    },
+    async commit() {
+      await conn.query('COMMIT');
+    },
+    async rollback() {
+      current = null;
+      await conn.query('ROLLBACK').catch(() => {});
+    },
+    async release() {
+      try {
+        await conn.query('SET SESSION foreign_key_checks = 1').catch(() => {});
+        if (saved) {
+          await conn.query('SET SESSION sql_mode = ?', [saved.sql_mode]).catch(() => {});
+          await conn.query('SET SESSION time_zone = ?', [saved.time_zone]).catch(() => {});
+        }
+      } finally {
+        await cm.releaseConnection(conn);
+      }
+    },
+  };
+}

@@ -1,0 +1,233 @@
+// PostgreSQL: capture with COPY TO STDOUT (text format, the server's own representation) inside a
+// REPEATABLE READ READ ONLY transaction; restore with COPY FROM STDIN in one transaction, foreign
+// keys dropped and re-added (validated) inside it, sequences reset afterwards.
+import type { Sequelize } from 'sequelize';
+import type { Client } from 'pg';
+import { to as copyTo, from as copyFrom } from 'pg-copy-streams';
+import { once } from 'node:events';
+import type { Writable, Readable } from 'node:stream';
+import type { ModelInfo } from './manifest.js';
+import { quoteIdent, quoteTable } from './manifest.js';
+import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
+import { copyLine, parseCopyText } from './pgcopy.js';
+import type { Cell } from './format.js';
+
+const BATCH_BYTES = 256 << 10;
+const q = (name: string) => quoteIdent('postgres', name);
+const qt = (t: { table: string; schema?: string }) => quoteTable('postgres', t);
+
+interface ConnectionManager {
+  getConnection(options?: object): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void> | void;
+}
+
+function manager(sequelize: Sequelize): ConnectionManager {
+  return (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
+}
+
+const SESSION = [
+  "SET LOCAL TIME ZONE 'UTC'",
+  "SET LOCAL DateStyle = 'ISO, YMD'",
+  "SET LOCAL IntervalStyle = 'postgres'",
+  "SET LOCAL bytea_output = 'hex'",
+  'SET LOCAL extra_float_digits = 3',
+];
+
+async function tableExists(client: Client, t: { table: string; schema?: string }): Promise<boolean> {
+  const r = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [qt(t)]);
+  return r.rows[0].ok === true;
+}
+
+export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
+  const cm = manager(sequelize);
+  const client = (await cm.getConnection({ type: 'SELECT' })) as Client;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    for (const s of SESSION) await client.query(s);
+  } catch (error) {
+    await cm.releaseConnection(client);
+    throw error;
+  }
+  return {
+    async serverVersion() {
+      return String((await client.query('SHOW server_version')).rows[0].server_version);
+    },
+    async migrations() {
+      if (!(await tableExists(client, { table: 'SequelizeMeta' }))) return null;
+      const r = await client.query('SELECT "name" FROM "SequelizeMeta" ORDER BY "name"');
+      return r.rows.map((row: { name: string }) => row.name);
+    },
+    async *rows(model: ModelInfo): AsyncGenerator<RowBatch> {
+      const columns = model.columns.map((c) => q(c.column)).join(', ');
+      const stream = client.query(copyTo(`COPY ${qt(model)} (${columns}) TO STDOUT`)) as unknown as Readable;
+      const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
+      const bytea = model.columns.map((c) => c.type === 'BLOB');
+      let parts: Buffer[] = [];
+      let size = 0;
+      const flush = function* (final: boolean): Generator<RowBatch> {
+        if (size === 0) return;
+        const all = parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+        const cut = final ? all.length : all.lastIndexOf(10) + 1;
+        if (cut === 0) return;
+        const bytes = new Uint8Array(all.buffer, all.byteOffset, cut).slice();
+        const rest = all.subarray(cut);
+        parts = rest.length ? [Buffer.from(rest)] : [];
+        size = rest.length;
+        let rows = 0;
+        for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) rows++;
+        if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
+        yield { kind: 'pgcopy', bytes, rows };
+      };
+      for await (const chunk of stream) {
+        parts.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size >= BATCH_BYTES) yield* flush(false);
+      }
+      yield* flush(true);
+    },
+    async close() {
+      try {
+        await client.query('ROLLBACK');
+      } finally {
+        await cm.releaseConnection(client);
+      }
+    },
+  };
+}
+
+export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> {
+  const cm = manager(sequelize);
+  const client = (await cm.getConnection({ type: 'INSERT' })) as Client;
+  let dropped: { table: string; name: string; def: string }[] = [];
+  let current: { t: TargetTable; upsert: boolean; stream: Writable; target: string } | null = null;
+  let pendingError: Error | null = null;
+
+  const write = async (stream: Writable, data: Uint8Array | string) => {
+    if (pendingError) throw pendingError;
+    if (!stream.write(data)) {
+      await Promise.race([once(stream, 'drain'), once(stream, 'error').then(([e]) => { throw e; })]);
+    }
+  };
+
+  return {
+    async begin() {
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      for (const s of SESSION) await client.query(s);
+    },
+    async serverVersion() {
+      return String((await client.query('SHOW server_version')).rows[0].server_version);
+    },
+    async migrations() {
+      if (!(await tableExists(client, { table: 'SequelizeMeta' }))) return null;
+      const r = await client.query('SELECT "name" FROM "SequelizeMeta" ORDER BY "name"');
+      return r.rows.map((row: { name: string }) => row.name);
+    },
+    async existingColumns(t) {
+      if (!(await tableExists(client, t))) return null;
+      const r = await client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [qt(t)]);
+      return r.rows.map((row: { attname: string }) => row.attname);
+    },
+    async hasRows(t) {
+      const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qt(t)}) AS has`);
+      return r.rows[0].has === true;
+    },
+    async relaxConstraints(tables) {
+      // Foreign keys touching these tables are dropped inside the transaction and re-added (and so
+      // validated against every row) in finish(): self-references and cycles load in any order,
+      // and COPY does not check each row (3x faster than per-row checks, measured).
+      const names = tables.map((t) => qt(t));
+      const r = await client.query(
+        `SELECT con.conname AS name, con.conrelid::regclass::text AS tbl, pg_get_constraintdef(con.oid) AS def
+           FROM pg_constraint con
+          WHERE con.contype = 'f' AND (con.conrelid = ANY($1::regclass[]) OR con.confrelid = ANY($1::regclass[]))
+          ORDER BY con.conrelid::regclass::text, con.conname`,
+        [names],
+      );
+      dropped = r.rows.map((row: { name: string; tbl: string; def: string }) => ({ table: row.tbl, name: row.name, def: row.def }));
+      for (const c of dropped) await client.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${q(c.name)}`);
+    },
+    async deleteAll(tables) {
+      for (const t of tables) await client.query(`DELETE FROM ${qt(t)}`);
+    },
+    async beginTable(t, upsert) {
+      let target = qt(t);
+      if (upsert && t.primaryKey.length) {
+        target = q(`dbs_stage_${t.table}`.slice(0, 60));
+        await client.query(`CREATE TEMP TABLE ${target} ON COMMIT DROP AS SELECT ${t.columns.map(q).join(', ')} FROM ${qt(t)} WITH NO DATA`);
+      }
+      const stream = client.query(copyFrom(`COPY ${target} (${t.columns.map(q).join(', ')}) FROM STDIN`)) as unknown as Writable;
+      pendingError = null;
+      stream.on('error', (e) => {
+        pendingError = e;
+      });
+      current = { t, upsert: upsert && t.primaryKey.length > 0, stream, target };
+    },
+    async writeBatch(batch) {
+      if (!current) throw new Error('writeBatch before beginTable');
+      if (batch.kind === 'pgcopy') await write(current.stream, batch.bytes);
+      else {
+        let text = '';
+        for (const row of batch.rows) {
+          text += copyLine(row);
+          if (text.length >= BATCH_BYTES) {
+            await write(current.stream, text);
+            text = '';
+          }
+        }
+        if (text) await write(current.stream, text);
+      }
+    },
+    async endTable() {
+      if (!current) return;
+      const { stream, t, upsert, target } = current;
+      current = null;
+      if (pendingError) throw pendingError;
+      const done = Promise.race([once(stream, 'finish'), once(stream, 'error').then(([e]) => { throw e; })]);
+      stream.end();
+      await done;
+      if (upsert) {
+        const cols = t.columns.map(q).join(', ');
+        const rest = t.columns.filter((c) => !t.primaryKey.includes(c));
+        const action = rest.length ? `DO UPDATE SET ${rest.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}` : 'DO NOTHING';
+        await client.query(`INSERT INTO ${qt(t)} (${cols}) SELECT ${cols} FROM ${target} ON CONFLICT (${t.primaryKey.map(q).join(', ')}) ${action}`);
+        await client.query(`DROP TABLE ${target}`);
+      }
+    },
+    async finish(tables, flushed) {
+      for (const c of dropped) await client.query(`ALTER TABLE ${c.table} ADD CONSTRAINT ${q(c.name)} ${c.def}`);
+      dropped = [];
+      // Explicit keys do not advance sequences (pitfall 1): move each one past the largest key.
+      for (const t of tables) {
+        const r = await client.query(
+          `SELECT a.attname AS col, pg_get_serial_sequence($1, a.attname) AS seq
+             FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+          [qt(t)],
+        );
+        for (const { col, seq } of r.rows as { col: string; seq: string | null }[]) {
+          if (!seq) continue;
+          const max = (await client.query(`SELECT max(${q(col)})::text AS m FROM ${qt(t)}`)).rows[0].m as string | null;
+          if (max === null) {
+            if (flushed) await client.query('SELECT setval($1::regclass, 1, false)', [seq]);
+            continue;
+          }
+          const state = (await client.query(`SELECT last_value::text AS v, is_called AS c FROM ${seq}`)).rows[0] as { v: string; c: boolean };
+          const used = state.c ? BigInt(state.v) : BigInt(state.v) - 1n;
+          if (flushed || BigInt(max) > used) await client.query('SELECT setval($1::regclass, $2::bigint, true)', [seq, max]);
+        }
+      }
+    },
+    async commit() {
+      await client.query('COMMIT');
+    },
+    async rollback() {
+      if (current) {
+        current.stream.destroy();
+        current = null;
+      }
+      await client.query('ROLLBACK').catch(() => {});
+    },
+    async release() {
+      await cm.releaseConnection(client);
+    },
+  };
+}

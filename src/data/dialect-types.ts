@@ -1,0 +1,52 @@
+// What each dialect adapter provides to capture and restore.
+import type { Cell } from './format.js';
+import type { ModelInfo } from './manifest.js';
+
+/** A batch of rows: decoded cells, or PostgreSQL COPY text lines kept as the server wrote them. */
+export type RowBatch = { kind: 'cells'; rows: Cell[][] } | { kind: 'pgcopy'; bytes: Uint8Array; rows: number };
+
+/** Reads one consistent snapshot of the source database. */
+export interface SourceReader {
+  serverVersion(): Promise<string>;
+  /** Names in SequelizeMeta (null when there is no such table). */
+  migrations(): Promise<string[] | null>;
+  /** Every row of the model's table (all captured columns, in manifest order), streamed. */
+  rows(model: ModelInfo): AsyncIterable<RowBatch>;
+  close(): Promise<void>;
+}
+
+/** A table being restored: the target's names and types for the columns present in the backup. */
+export interface TargetTable {
+  model: string;
+  table: string;
+  schema?: string;
+  /** Target column names, in the order cells arrive. */
+  columns: string[];
+  /** Target logical types, same order. */
+  types: string[];
+  primaryKey: string[];
+}
+
+/** Loads rows into the target inside one transaction. */
+export interface TargetWriter {
+  /** Starts the restore transaction and the session settings it needs. */
+  begin(): Promise<void>;
+  serverVersion(): Promise<string>;
+  migrations(): Promise<string[] | null>;
+  /** Column names of the table as the database has it (null when the table does not exist). */
+  existingColumns(t: { table: string; schema?: string }): Promise<string[] | null>;
+  hasRows(t: { table: string; schema?: string }): Promise<boolean>;
+  /** Called once before any delete or insert: relax foreign-key checks for these tables. */
+  relaxConstraints(tables: TargetTable[]): Promise<void>;
+  /** Deletes every row of the tables, in the order given (children first). */
+  deleteAll(tables: TargetTable[]): Promise<void>;
+  beginTable(t: TargetTable, upsert: boolean): Promise<void>;
+  /** `raw` batches are COPY text in the target's own format (same dialect, same columns). */
+  writeBatch(batch: RowBatch): Promise<void>;
+  endTable(): Promise<void>;
+  /** Restores constraint checks (validating them) and resets sequences past the restored keys. */
+  finish(tables: TargetTable[], flushed: boolean): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  release(): Promise<void>;
+}

@@ -1,0 +1,327 @@
+// The plaintext payload: framed records (docs/FORMAT.md, section "Payload"). This module only
+// frames and parses bytes; it knows nothing of databases. Every record is
+//   type u8 | length u32 LE | body (length bytes)
+// after an 8-byte magic and a u16 version.
+import { createHash, type Hash } from 'node:crypto';
+import { FormatError, LimitError, TruncatedError, UnsupportedVersionError } from '../errors.js';
+import type { ByteStream } from '../io/types.js';
+
+export const PAYLOAD_MAGIC = new TextEncoder().encode('DBSPAYLD');
+export const PAYLOAD_VERSION = 1;
+/** A record body larger than this is refused: writers stay far below it (batches are ~256 KiB). */
+export const MAX_RECORD = 64 << 20;
+
+export const enum RecordType {
+  Header = 0x01,
+  TableBegin = 0x02,
+  RowsCells = 0x03,
+  TableEnd = 0x04,
+  RowsPgCopy = 0x05,
+  FileBegin = 0x10,
+  FileData = 0x11,
+  FileEnd = 0x12,
+  FileSkipped = 0x13,
+  End = 0x7f,
+}
+
+/** Cell tags of a RowsCells record. */
+export const enum CellTag {
+  Null = 0,
+  Text = 1,
+  Bytes = 2,
+  /** SQLite INTEGER storage class, decimal text (exact beyond 2^53). */
+  Int = 3,
+  /** SQLite REAL storage class, shortest round-trip decimal text. */
+  Real = 4,
+}
+
+/** One captured value: null, the database's text, raw bytes, or a SQLite integer/real. */
+export type Cell = null | string | Uint8Array | SqliteNumber;
+export class SqliteNumber {
+  constructor(readonly kind: CellTag.Int | CellTag.Real, readonly text: string) {}
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A growable byte buffer for building record bodies. */
+export class ByteWriter {
+  buffer: Uint8Array;
+  length = 0;
+  constructor(initial = 1 << 16) {
+    this.buffer = new Uint8Array(initial);
+  }
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+  }
+  byte(value: number): void {
+    this.ensure(1);
+    this.buffer[this.length++] = value;
+  }
+  varint(value: number): void {
+    this.ensure(10);
+    let v = value;
+    while (v >= 0x80) {
+      this.buffer[this.length++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buffer[this.length++] = v;
+  }
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buffer.set(data, this.length);
+    this.length += data.length;
+  }
+  /** varint byte length + UTF-8 bytes. */
+  text(value: string): void {
+    // Worst case 3 bytes per UTF-16 unit; encodeInto avoids an intermediate buffer.
+    this.ensure(10 + value.length * 3);
+    const start = this.length;
+    // Reserve the length after encoding: encode at an offset that leaves room for a 5-byte varint.
+    const at = start + 5;
+    const { written } = encoder.encodeInto(value, this.buffer.subarray(at));
+    const lengthBytes = varintSize(written);
+    this.buffer.copyWithin(start + lengthBytes, at, at + written);
+    this.length = start;
+    this.varint(written);
+    this.length = start + lengthBytes + written;
+  }
+  cell(value: Cell): void {
+    if (value === null) this.byte(CellTag.Null);
+    else if (typeof value === 'string') {
+      this.byte(CellTag.Text);
+      this.text(value);
+    } else if (value instanceof Uint8Array) {
+      this.byte(CellTag.Bytes);
+      this.varint(value.length);
+      this.bytes(value);
+    } else {
+      this.byte(value.kind);
+      this.text(value.text);
+    }
+  }
+  take(): Uint8Array {
+    const out = this.buffer.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}
+
+function varintSize(value: number): number {
+  let n = 1;
+  let v = value;
+  while (v >= 0x80) {
+    n++;
+    v = Math.floor(v / 0x80);
+  }
+  return n;
+}
+
+/** Reads varints, texts and cells from one record body. */
+export class ByteReader {
+  offset = 0;
+  constructor(readonly body: Uint8Array) {}
+  get done(): boolean {
+    return this.offset >= this.body.length;
+  }
+  byte(): number {
+    if (this.offset >= this.body.length) throw new FormatError('row record ends inside a value');
+    return this.body[this.offset++];
+  }
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+    }
+    throw new FormatError('varint longer than 8 bytes in a row record');
+  }
+  bytes(length: number): Uint8Array {
+    if (this.offset + length > this.body.length) throw new FormatError(`value of ${length} bytes runs past the end of its record`);
+    const out = this.body.slice(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+  text(): string {
+    const length = this.varint();
+    if (this.offset + length > this.body.length) throw new FormatError(`text of ${length} bytes runs past the end of its record`);
+    const out = decoder.decode(this.body.subarray(this.offset, this.offset + length));
+    this.offset += length;
+    return out;
+  }
+  cell(): Cell {
+    const tag = this.byte();
+    switch (tag) {
+      case CellTag.Null:
+        return null;
+      case CellTag.Text:
+        return this.text();
+      case CellTag.Bytes:
+        return this.bytes(this.varint());
+      case CellTag.Int:
+      case CellTag.Real:
+        return new SqliteNumber(tag, this.text());
+      default:
+        throw new FormatError(`unknown cell tag ${tag} in a row record`);
+    }
+  }
+}
+
+export function jsonBody(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+export function parseJsonBody<T>(body: Uint8Array, what: string): T {
+  try {
+    return JSON.parse(decoder.decode(body)) as T;
+  } catch (error) {
+    throw new FormatError(`${what} record is not valid UTF-8 JSON`, { cause: error });
+  }
+}
+
+/** Frames records and hashes everything written, for the End record. */
+export class RecordWriter {
+  private readonly hash: Hash = createHash('blake2b512');
+  bytesWritten = 0;
+
+  preamble(): Uint8Array {
+    const out = new Uint8Array(10);
+    out.set(PAYLOAD_MAGIC, 0);
+    new DataView(out.buffer).setUint16(8, PAYLOAD_VERSION, true);
+    return this.account(out);
+  }
+
+  record(type: RecordType, body: Uint8Array): Uint8Array {
+    if (body.length > MAX_RECORD) throw new LimitError('payload record length', body.length, MAX_RECORD, 'a writer bug: records are kept small');
+    const out = new Uint8Array(5 + body.length);
+    out[0] = type;
+    new DataView(out.buffer).setUint32(1, body.length, true);
+    out.set(body, 5);
+    return this.account(out);
+  }
+
+  /** The End record: carries the BLAKE2b-512 of every byte before it. */
+  end(summary: Record<string, unknown>): Uint8Array {
+    const digest = this.hash.copy().digest('hex');
+    const body = jsonBody({ ...summary, payloadBytes: this.bytesWritten, blake2b512: digest });
+    const out = new Uint8Array(5 + body.length);
+    out[0] = RecordType.End;
+    new DataView(out.buffer).setUint32(1, body.length, true);
+    out.set(body, 5);
+    this.bytesWritten += out.length;
+    return out;
+  }
+
+  private account(bytes: Uint8Array): Uint8Array {
+    this.hash.update(bytes);
+    this.bytesWritten += bytes.length;
+    return bytes;
+  }
+}
+
+export interface PayloadRecord {
+  type: RecordType;
+  body: Uint8Array;
+  /** Byte offset of the record in the payload. */
+  offset: number;
+}
+
+/**
+ * Parses a payload stream into records. Checks the magic and version, bounds every length, and
+ * after the End record checks its hash against the bytes read. Throws TruncatedError when the
+ * stream stops before the End record.
+ */
+export async function* readRecords(stream: ByteStream): AsyncGenerator<PayloadRecord> {
+  const hash = createHash('blake2b512');
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
+  let consumed = 0; // bytes of the stream before `pending`
+  let sawPreamble = false;
+  let sawEnd = false;
+
+  const take = (n: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const head = pending[0];
+      const want = Math.min(n - at, head.length);
+      out.set(head.subarray(0, want), at);
+      at += want;
+      if (want === head.length) pending.shift();
+      else pending[0] = head.subarray(want);
+    }
+    pendingLength -= n;
+    consumed += n;
+    return out;
+  };
+  const peek = (n: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const part of pending) {
+      const want = Math.min(n - at, part.length);
+      out.set(part.subarray(0, want), at);
+      at += want;
+      if (at === n) break;
+    }
+    return out;
+  };
+
+  for await (const chunk of stream) {
+    if (chunk.length === 0) continue;
+    if (sawEnd) throw new FormatError('bytes follow the payload End record', { offset: consumed });
+    pending.push(chunk);
+    pendingLength += chunk.length;
+    for (;;) {
+      if (!sawPreamble) {
+        if (pendingLength < 10) break;
+        const head = take(10);
+        hash.update(head);
+        for (let i = 0; i < 8; i++) {
+          if (head[i] !== PAYLOAD_MAGIC[i]) throw new FormatError('not a DBS payload (bad magic)', { offset: 0, hint: 'the file is not a DBS backup, or the wrong layer was handed to restore' });
+        }
+        const version = new DataView(head.buffer).getUint16(8, true);
+        if (version !== PAYLOAD_VERSION) throw new UnsupportedVersionError('payload', version, [PAYLOAD_VERSION]);
+        sawPreamble = true;
+        continue;
+      }
+      if (pendingLength < 5) break;
+      const top = peek(5);
+      const type = top[0];
+      const length = new DataView(top.buffer).getUint32(1, true);
+      if (length > MAX_RECORD) throw new LimitError('payload record length', length, MAX_RECORD);
+      if (pendingLength < 5 + length) break;
+      const offset = consumed;
+      const whole = take(5 + length);
+      const body = whole.subarray(5);
+      if (type === RecordType.End) {
+        const summary = parseJsonBody<{ blake2b512?: string; payloadBytes?: number }>(body, 'End');
+        const digest = hash.digest('hex');
+        if (summary.blake2b512 !== digest || summary.payloadBytes !== offset) {
+          throw new FormatError('payload hash mismatch: the records do not match the hash in the End record', { offset, hint: 'the backup is damaged or was altered' });
+        }
+        sawEnd = true;
+      } else {
+        hash.update(whole);
+      }
+      yield { type, body, offset };
+    }
+  }
+  if (!sawEnd) throw new TruncatedError(`payload ends after ${consumed + pendingLength} bytes without its End record`, { offset: consumed, hint: 'the backup is incomplete' });
+  pending = [];
+}
+
+export function utf8(value: string): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
