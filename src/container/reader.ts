@@ -128,6 +128,12 @@ async function locate(source: ByteSource, tools: Tools): Promise<Located> {
   const full = params as Params;
   checkParams(full, 'container parameters');
   const layout = computeLayout(full);
+  if (scan && !trailer && !scan.sawBeyondFirstCopy && size < layout.manifest[0]) {
+    throw new TruncatedError(
+      `the file ends at byte ${size}, inside the first copy of the blocks (which ends at ${layout.manifest[0]}); nothing after it survives`,
+      { offset: size, hint: 'the file was cut short before its first full copy was written; find a complete copy of the backup' },
+    );
+  }
   // Values that would make us allocate or loop far beyond what this file can hold are refused.
   if (layout.blocks[0] + (layout.blockCount - 1) * layout.fullFrame > 2 * size + 16 * (1 << 20)) {
     throw new LimitError('block count', layout.blockCount, Math.floor((2 * size) / layout.fullFrame) + 1,
@@ -135,9 +141,18 @@ async function locate(source: ByteSource, tools: Tools): Promise<Located> {
   }
 
   // Meta: the three copies at their places, then any found by scanning, then combined.
-  const metaAt = [...layout.meta];
-  const scannedMeta = scan?.heads.filter((f) => f.head.kind === KIND.META && equalBytes(f.head.id, id!)).map((f) => f.pos) ?? [];
-  const meta = await readMeta(source, tools, id, layout, [...new Set([...metaAt, ...scannedMeta])], base.meta);
+  const scanned = (kind: number, index?: number) =>
+    scan?.heads.filter((f) => f.head.kind === kind && (index === undefined || f.head.index === index) && equalBytes(f.head.id, id!)).map((f) => f.pos) ?? [];
+  const rescan = async (why: string) => {
+    if (scan) return false;
+    scan = await scanFile(source, tools, id);
+    base.notes.push(`${why}; the file was scanned to find its structures`);
+    return true;
+  };
+  let meta = await readMeta(source, tools, id, layout, [...layout.meta], base.meta, true);
+  if (!meta && (scan || (await rescan('no meta copy was found at its place')))) {
+    meta = await readMeta(source, tools, id, layout, scanned(KIND.META), base.meta, false);
+  }
   if (!meta) {
     throw new FormatError('the meta (the security header) could not be recovered from any of its three copies', {
       hint: 'this backup cannot be opened; restore from another backup',
@@ -150,8 +165,10 @@ async function locate(source: ByteSource, tools: Tools): Promise<Located> {
   let chunksLost = 0;
   for (let c = 0; c < layout.manifestChunks; c++) {
     const positions = [manifestChunkAt(layout, 0, c), manifestChunkAt(layout, 1, c)];
-    for (const f of scan?.heads ?? []) if (f.head.kind === KIND.MANIFEST && f.head.index === c && equalBytes(f.head.id, id)) positions.push(f.pos);
-    const chunk = await readManifestChunk(source, tools, id, layout, c, [...new Set(positions)], base.manifests, c === 0);
+    let chunk = await readManifestChunk(source, tools, id, layout, c, positions, base.manifests, c === 0);
+    if (!chunk && (scan || (await rescan('a manifest chunk was not found at its place')))) {
+      chunk = await readManifestChunk(source, tools, id, layout, c, scanned(KIND.MANIFEST, c), base.manifests, false);
+    }
     haveChunk[c] = !!chunk;
     if (chunk) hashes.set(chunk, c * MANIFEST_CHUNK_BLOCKS * HASH_LENGTH);
     else chunksLost++;
@@ -182,7 +199,7 @@ function manifestChunkAt(layout: Layout, copy: number, chunk: number): number {
   return at;
 }
 
-async function readMeta(source: ByteSource, tools: Tools, id: Uint8Array, layout: Layout, positions: number[], counter: CopyCount) {
+async function readMeta(source: ByteSource, tools: Tools, id: Uint8Array, layout: Layout, positions: number[], counter: CopyCount, counted: boolean) {
   const length = layout.metaLength;
   const total = HEAD_SIZE + length + parityLength(length, SMALL_PARITY);
   const bodies: BlockBody[] = [];
@@ -191,7 +208,7 @@ async function readMeta(source: ByteSource, tools: Tools, id: Uint8Array, layout
   let copies = 0;
   for (const [n, pos] of positions.entries()) {
     if (pos < 0 || pos >= source.size) {
-      if (n < 3) counter.lost++;
+      if (counted && n < 3) counter.lost++;
       continue;
     }
     const bytes = await source.read(pos, total);
@@ -199,7 +216,7 @@ async function readMeta(source: ByteSource, tools: Tools, id: Uint8Array, layout
     const good = head && head.kind === KIND.META && head.length === length && equalBytes(head.id, id);
     if (good && !hashes.some((h) => equalBytes(h, head.hash))) hashes.push(head.hash);
     const body = good ? readSmallBody(tools, bytes.subarray(HEAD_SIZE), length, head.hash) : undefined;
-    if (n < 3) count(counter, body && head ? { head, corrected: body.corrected } : undefined);
+    if (counted && n < 3) count(counter, body && head ? { head, corrected: body.corrected } : undefined);
     if (body) {
       copies++;
       found ??= body.data;
@@ -260,6 +277,8 @@ interface ScanResult {
   heads: Found[];
   foreignVersion?: number;
   maxBlock?: number;
+  /** A head of anything that follows the first copy of the blocks (manifest, meta 1 or 2, copy 1, trailer). */
+  sawBeyondFirstCopy: boolean;
   blocks: { last?: Found; full?: Found; any?: Found };
 }
 
@@ -272,6 +291,7 @@ async function scanFile(source: ByteSource, tools: Tools, preferId?: Uint8Array)
   const votes = new Map<string, { id: Uint8Array; n: number }>();
   const blockInfo = new Map<string, ScanResult['blocks'] & { max: number }>();
   let foreignVersion: number | undefined;
+  let beyond = false;
   const size = source.size;
   for (let start = 0; start < size; start += SCAN_WINDOW) {
     const bytes = await source.read(start, Math.min(size - start, SCAN_WINDOW + HEAD_SIZE));
@@ -288,6 +308,7 @@ async function scanFile(source: ByteSource, tools: Tools, preferId?: Uint8Array)
       vote.n++;
       votes.set(key, vote);
       const found = { pos: start + i, head };
+      if (head.copy > 0 || head.kind === KIND.MANIFEST || head.kind === KIND.TRAILER) beyond = true;
       if (head.kind === KIND.BLOCK) {
         const info = blockInfo.get(key) ?? { max: -1 };
         info.max = Math.max(info.max, head.index);
@@ -308,6 +329,7 @@ async function scanFile(source: ByteSource, tools: Tools, preferId?: Uint8Array)
     id,
     heads: id ? heads.filter((f) => equalBytes(f.head.id, id!)) : [],
     foreignVersion,
+    sawBeyondFirstCopy: beyond,
     maxBlock: info && info.max >= 0 ? info.max : undefined,
     blocks: { last: info?.last, full: info?.full, any: info?.any },
   };
