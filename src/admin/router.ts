@@ -273,33 +273,41 @@ ${problem}
       return send(res, 409, page({ title: 'Busy', base, body: html`<div class="card">${message('warn', 'Another restore is running. Wait for it to finish, then try again.')}</div>` }));
     }
     restoring = true;
+    let answer: { status: number; body: string } | 'oversize' | 'csrf';
     const folder = await mkdtemp(join(options.tempDir ?? tmpdir(), 'dbs-upload-'));
     try {
-      const upload = await receive(req, folder);
-      if (upload.kind === 'oversize') return oversize(req, res, base);
-      if (upload.kind === 'csrf') return csrfFailure(res, base);
-      if (upload.kind === 'bad') {
-        return send(res, 400, page({ title: 'Restore', base, body: restoreForm(base, csrf.token(req, res, base || '/'), message('bad', upload.reason)) }));
-      }
-      const { fields, fileName, path, size } = upload;
-      const flush = fields.flush === '1' || fields.flush === 'on';
-      const dryRun = fields.dryRun === '1' || fields.dryRun === 'on';
-      const started = Date.now();
-      let summary: RestoreSummary;
-      try {
-        summary = await runRestore({ sequelize: options.sequelize, passphrase: fields.passphrase ?? '', path, flush, dryRun, extra: options.restoreOptions });
-      } catch (error) {
-        log(`dbs admin: restore of an upload (${size} bytes) refused: ${describe(error)}`);
-        const wrong = error instanceof WrongPassphraseError;
-        const title = wrong ? 'Wrong passphrase' : (error as DbsError)?.code === 'UNRECOVERABLE' ? 'Damaged backup' : 'Restore failed';
-        return send(res, wrong ? 401 : 422, page({ title, base, body: resultFailure(base, title, fileName, error) }));
-      }
-      log(`dbs admin: restore of an upload (${size} bytes) ${dryRun ? 'checked (dry run)' : 'done'} in ${Date.now() - started} ms`);
-      return send(res, 200, page({ title: 'Restore result', base, body: resultPage(base, fileName, size, flush, dryRun, summary) }));
+      answer = await receiveAndRestore(req, res, base, folder);
     } finally {
       restoring = false;
+      // Removed before the answer goes out: once the browser sees the result, nothing is left.
       await rm(folder, { recursive: true, force: true });
     }
+    if (answer === 'oversize') return oversize(req, res, base);
+    if (answer === 'csrf') return csrfFailure(res, base);
+    send(res, answer.status, answer.body);
+  }
+
+  async function receiveAndRestore(req: IncomingMessage, res: ServerResponse, base: string, folder: string): Promise<{ status: number; body: string } | 'oversize' | 'csrf'> {
+    const upload = await receive(req, folder);
+    if (upload.kind === 'oversize' || upload.kind === 'csrf') return upload.kind;
+    if (upload.kind === 'bad') {
+      return { status: 400, body: page({ title: 'Restore', base, body: restoreForm(base, csrf.token(req, res, base || '/'), message('bad', upload.reason)) }) };
+    }
+    const { fields, fileName, path, size } = upload;
+    const flush = fields.flush === '1' || fields.flush === 'on';
+    const dryRun = fields.dryRun === '1' || fields.dryRun === 'on';
+    const started = Date.now();
+    let summary: RestoreSummary;
+    try {
+      summary = await runRestore({ sequelize: options.sequelize, passphrase: fields.passphrase ?? '', path, flush, dryRun, extra: options.restoreOptions });
+    } catch (error) {
+      log(`dbs admin: restore of an upload (${size} bytes) refused: ${describe(error)}`);
+      const wrong = error instanceof WrongPassphraseError;
+      const title = wrong ? 'Wrong passphrase' : (error as DbsError)?.code === 'UNRECOVERABLE' ? 'Damaged backup' : 'Restore failed';
+      return { status: wrong ? 401 : 422, body: page({ title, base, body: resultFailure(base, title, fileName, error) }) };
+    }
+    log(`dbs admin: restore of an upload (${size} bytes) ${dryRun ? 'checked (dry run)' : 'done'} in ${Date.now() - started} ms`);
+    return { status: 200, body: page({ title: 'Restore result', base, body: resultPage(base, fileName, size, flush, dryRun, summary) }) };
   }
 
   type Upload =
