@@ -6,6 +6,7 @@ export { nodeAesGcm } from './crypto/aes.node.js'; // also makes node:crypto the
 export * from './data/index.js';
 // pipeline (createBackup, validateBackup, restoreBackup, healBackup)
 // admin router
+export { dbsAdmin, downloadName, DEFAULT_MAX_UPLOAD, type DbsAdminOptions, type DbsAdminHandler } from './admin/router.js';
 // transports (SFTP)
 export { pushBackup, pullBackup, listBackups, deleteBackup } from './transports/sftp.js';
 export type { BackupSource, PushOptions, PushResult, PullOptions, PullResult, RemoteBackup } from './transports/sftp.js';
