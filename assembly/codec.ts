@@ -103,10 +103,10 @@ export function decode(
       any = v128.or(any, diff);
     }
     if (!v128.any_true(any)) continue;
-    for (let c = g; c < g + 16; c++) {
-      let dirty: u32 = 0;
-      for (let t = 0; t < p; t++) dirty |= <u32>load<u8>(diffs + <usize>t * n + c);
-      if (dirty == 0) continue;
+    let dirty = ~<u32>i8x16.bitmask(i8x16.eq(any, i8x16.splat(0))) & 0xffff;
+    while (dirty != 0) {
+      const c = g + <usize>ctz(dirty);
+      dirty &= dirty - 1;
       let eras: usize = 0;
       let eraEnd: usize = 0;
       if (nErasures > 0) {

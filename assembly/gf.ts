@@ -1,5 +1,5 @@
 // GF(2^8) with primitive polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d), alpha = 2.
-import { EXP, LOG, MUL, GEN, NIB } from './layout';
+import { EXP, LOG, MUL, MULHI, POW, GEN, NIB } from './layout';
 
 let parityBuilt: i32 = 0;
 
@@ -43,7 +43,25 @@ export function initTables(): void {
       store<u8>(MUL + ((a << 8) | b), load<u8>(EXP + la + glog(b)));
     }
   }
+  for (let a: u32 = 0; a < 256; a++) {
+    for (let n: u32 = 0; n < 16; n++) store<u8>(MULHI + ((a << 4) | n), <u8>gmul(a, n << 4));
+  }
+  for (let e: u32 = 0; e < 256; e++) {
+    for (let x: u32 = 0; x < 256; x++) store<u8>(POW + ((e << 8) | x), load<u8>(EXP + (e * x) % 255));
+  }
   parityBuilt = 0;
+}
+
+/** a * v for a scalar a and 16 lanes v (split-nibble lookup in a's rows of MUL and MULHI). */
+@inline export function mulv(a: u32, v: v128): v128 {
+  const lo = v128.and(v, i8x16.splat(0x0f));
+  const hi = i8x16.shr_u(v, 4);
+  return v128.xor(v128.swizzle(v128.load(MUL + (a << 8)), lo), v128.swizzle(v128.load(MULHI + (a << 4)), hi));
+}
+
+/** alpha^(e * x mod 255) for e, x in 0..255. */
+@inline export function gpow(e: u32, x: u32): u32 {
+  return <u32>load<u8>(POW + ((e << 8) | x));
 }
 
 /**

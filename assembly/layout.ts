@@ -9,8 +9,12 @@ export const MUL: usize = BASE;
 export const EXP: usize = MUL + 65536;
 /** LOG[x] = log_alpha(x) for x in 1..255. */
 export const LOG: usize = EXP + 512;
+/** POW[e << 8 | x] = alpha^(e * x mod 255): a row per exponent, contiguous over x for SIMD. */
+export const POW: usize = LOG + 256;
+/** MULHI[a << 4 | n] = a * (n << 4): with the first 16 bytes of MUL's row a, a's nibble tables. */
+export const MULHI: usize = POW + 65536;
 /** Generator polynomial coefficients g_0..g_p (g_p = 1) of the current parity count. */
-export const GEN: usize = LOG + 256;
+export const GEN: usize = MULHI + 4096;
 /** Split-nibble tables: for coefficient j, 16 bytes g_j * n then 16 bytes g_j * (n << 4). */
 export const NIB: usize = GEN + 128;
 /** LFSR state of one group of 16 codewords: p registers of 16 bytes. */
