@@ -8,7 +8,7 @@ import { quoteIdent, quoteTable } from './manifest.js';
 import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
 import type { Cell } from './format.js';
 import { SqliteNumber } from './format.js';
-import { NUMERIC_TYPES } from './convert.js';
+import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { RestoreError } from '../errors.js';
 
 const BATCH_BYTES = 256 << 10;
@@ -65,7 +65,9 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
     migrations: () => migrationsOf(conn),
     async *rows(model) {
       const binary = model.columns.map((c) => c.type === 'BLOB');
-      const select = model.columns.map((c, i) => `${q(c.column)} AS \`c${i}\``).join(', ');
+      // FLOAT's text has 6 significant digits (lossy); as DOUBLE it prints exactly, and the
+      // same text loads back into the FLOAT column as the same float.
+      const select = model.columns.map((c, i) => `${FLOAT_TYPES.has(c.type) ? `CAST(${q(c.column)} AS DOUBLE)` : q(c.column)} AS \`c${i}\``).join(', ');
       // Text protocol: every value arrives as the server's own text; typeCast keeps it as such.
       const typeCast = (column: CastColumn) => (binary[Number(column.name().slice(1))] ? column.buffer() : column.string());
       const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast });

@@ -1,0 +1,3 @@
+import { roundTripSuite } from './suite-roundtrip.js';
+
+roundTripSuite('postgres');
