@@ -10,7 +10,7 @@ import { DbsError, UnrecoverableBlocksError, UsageError, VerificationError } fro
 import { fileSource, fileSpool } from '../io/file.node.js';
 import { collect, memorySource } from '../io/memory.js';
 import type { ByteSource, ByteStream } from '../io/types.js';
-import { checkTarget, writeFileAtomic } from './atomic.js';
+import { checkTarget, temporaryFolder, writeFileAtomic } from './atomic.js';
 import { checkCompressed, compressStream, decompressStream, type CompressOptions, type CompressionStats } from './compress.js';
 import {
   capture,
@@ -200,7 +200,6 @@ export async function backupStream(
   const recipients = passphraseRecipients(passphrase, options);
   const sealed = await sealEnvelope(recipients);
   onSealed?.(sealed);
-  const spoolDir = options.spoolDir ?? (options.output ? dirname(resolve(options.output)) : undefined);
   const onProgress = options.onProgress;
   const payload = capture(
     {
@@ -225,7 +224,14 @@ export async function backupStream(
     meta: sealed.header,
     blockSize: options.blockSize,
     parity: options.parity,
-    spool: () => fileSpool(spoolDir),
+    spool: async () => {
+      if (options.spoolDir) return fileSpool(options.spoolDir);
+      if (!options.output) return fileSpool();
+      // Next to the output (same file system, so the space needed is where the file goes), removed on signals.
+      const folder = await temporaryFolder(options.output);
+      const spool = await fileSpool(folder.path);
+      return { ...spool, dispose: async () => { await spool.dispose(); await folder.dispose(); } };
+    },
   });
 }
 

@@ -5,25 +5,38 @@
 // failed verification), nothing is ever left under the target name; a kill -9 can leave only the
 // temporary file, whose name says what it is.
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
-import { access, link, open, rename, stat, unlink } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { access, link, mkdtemp, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { ByteStream } from '../io/types.js';
 
-/** Temporary files in flight in this process; removed by `removeTemporaryFiles` (signal handlers). */
+/** Temporary files and folders in flight in this process; removed by `removeTemporaryFiles` (signal handlers). */
 const live = new Set<string>();
 
 /** Synchronously removes every temporary file this process is writing (safe in a signal handler). */
 export function removeTemporaryFiles(): void {
-  for (const path of live) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  }
+  for (const path of live) rmSync(path, { recursive: true, force: true });
   live.clear();
+}
+
+/**
+ * A private folder next to the target for the container's spool (the second copy waits there):
+ * on the same file system as the output, named like the temporary file, removed with it.
+ */
+export async function temporaryFolder(target: string): Promise<{ path: string; dispose(): Promise<void> }> {
+  const prefix = join(dirname(resolve(target)), `.${basename(target)}.${process.pid}-spool-`);
+  const path = await mkdtemp(prefix);
+  const named = `${path}.dbs-partial`;
+  await rename(path, named);
+  live.add(named);
+  return {
+    path: named,
+    async dispose() {
+      await rm(named, { recursive: true, force: true });
+      live.delete(named);
+    },
+  };
 }
 
 export function temporaryName(target: string): string {

@@ -4,7 +4,7 @@
 // disk full, unwritable output, signals and kill -9 (never a file under the target name).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, defineApp, snapshot } from './app.js';
@@ -65,17 +65,31 @@ test('the terminal prompt asks twice with echo off (through a pseudo-terminal)',
   const tsx = (await import('node:module')).createRequire(import.meta.url).resolve('tsx');
   const main = join(process.cwd(), 'src/cli/main.ts');
   const command = `${process.execPath} --import file://${tsx} ${main} backup prompt.dbs`;
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
-    cwd: w.dir,
-    input: `${PASS}\n${PASS}\n`,
-    env: { ...process.env, DBS_PASSPHRASE: undefined } as never,
-    timeout: 60_000,
+  const env = { ...process.env };
+  delete env.DBS_PASSPHRASE;
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: w.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let answered = 0;
+  child.stdout.on('data', (d) => {
+    out += d;
+    // Answer each prompt only once it is shown, as a person would (then echo is already off).
+    const prompts = (out.match(/passphrase for the new backup: /gi) ?? []).length;
+    while (answered < prompts) {
+      child.stdin.write(`${PASS}\r`);
+      answered++;
+    }
   });
-  const out = r.stdout.toString();
-  assert.is(r.status, 0, out);
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  assert.is(code, 0, out);
   assert.match(out, /Passphrase for the new backup: /);
   assert.match(out, /Repeat the passphrase for the new backup: /);
-  assert.not.match(out, new RegExp(PASS));
+  assert.not.match(out, new RegExp(PASS), 'the passphrase was echoed');
   const v = await w.dbs(['validate', 'prompt.dbs', '--passphrase-stdin'], { input: PASS });
   expectCode(v, 0, 'validate prompt.dbs');
 });
