@@ -183,6 +183,10 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
   }
   if (result.skippedModels.length) warn(`models in the backup that this application does not define (not restored): ${result.skippedModels.join(', ')}`);
   if (result.discardedColumns.length) warn(`columns in the backup that this application does not have (discarded): ${result.discardedColumns.map((d) => `${d.model}.${d.column}`).join(', ')}`);
+  const targetZone = String(sequelizeOptions(sequelize).timezone ?? '+00:00');
+  if (sameFamily(manifest.dialect, dialectOf(sequelize)) && manifest.timezone !== targetZone) {
+    warn(`the backup was taken with timezone ${manifest.timezone}, this instance uses ${targetZone}: values are restored exactly as stored, so zone-less DATETIME values read differently here`);
+  }
   if (!sameFamily(manifest.dialect, dialectOf(sequelize))) warn(`cross-dialect restore: ${manifest.dialect} -> ${dialectOf(sequelize)}; values are converted by their logical type`);
 
   // Files: where each root goes, and which directories may be written.

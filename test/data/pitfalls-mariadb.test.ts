@@ -1,0 +1,3 @@
+import { pitfallSuite } from './suite-pitfalls.js';
+
+pitfallSuite('mariadb');
