@@ -3,10 +3,11 @@
 //   1. a copy whose data verifies as stored (copy 0, then copy 1);
 //   2. Reed-Solomon on each copy alone (errors only);
 //   3. combining both copies: the positions where they differ are the union of both copies'
-//      damage, so (a) erasure decoding at those positions, then (b) choosing per run of
-//      differing bytes which copy to trust (every assignment when there are few runs, smaller runs
-//      left to erasure decoding), then (c) for adjacent damage from both copies inside one run, a
-//      split point on a grid fine enough for Reed-Solomon to fix the misplaced part.
+//      damage, so (a) erasure decoding at those positions; (b) solving, per codeword, which copy
+//      is right at each differing symbol from the syndrome equations (a GF(2) linear system);
+//      (c) choosing per run of differing bytes which copy to trust (every assignment when there
+//      are few runs, smaller runs left to erasure decoding); (d) for adjacent damage from both
+//      copies inside one run, a split point on a grid fine enough for Reed-Solomon to fix the rest.
 // Every candidate is accepted only if its BLAKE2b-256 equals a stored hash: a miscorrection or a
 // wrong guess cannot pass.
 import type { Codec } from '../integrity/codec.js';
@@ -36,6 +37,8 @@ export interface HealResult {
 const MAX_RUNS_ENUMERATED = 8;
 const MAX_DECODE_TRIES = 96;
 const MERGE_GAP = 4;
+const MAX_PINNED_RUNS = 2;
+const MAX_PIN_TRIES = 160;
 
 /**
  * Heals one block. `hashes` are the acceptable BLAKE2b-256 digests (the manifest's, or the frame
@@ -129,9 +132,17 @@ function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array)
     if (fixed) return fixed;
   }
 
+  // (b) per codeword, the choice between the two copies at each differing symbol as binary
+  // unknowns of the syndrome equations (8p bit equations): exact for any arrangement of
+  // non-overlapping damage while the copies differ in at most SOLVE_LIMIT symbols of each codeword.
+  {
+    const solved = solveChoices(codec.parity, layout.stride, layout.dataPerCodeword, L, c0, c1);
+    if (solved && ok(solved.data)) return solved.data;
+  }
+
   for (const run of runs) run.prefer = looksWiped(at1, run) && !looksWiped(at0, run) ? 0 : looksWiped(at0, run) ? 1 : 0;
 
-  // (b) choose a copy per run. The largest runs are enumerated; the others become erasures.
+  // (c) choose a copy per run. The largest runs are enumerated; the others become erasures.
   const byLength = runs.map((r, i) => i).sort((a, b) => (runs[b].end - runs[b].start) - (runs[a].end - runs[a].start));
   const chosen = byLength.slice(0, MAX_RUNS_ENUMERATED).sort((a, b) => a - b).map((i) => runs[i]);
   const rest = byLength.slice(MAX_RUNS_ENUMERATED).map((i) => runs[i]);
@@ -139,10 +150,11 @@ function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array)
   if (rest.length) {
     let n = 0;
     for (const r of rest) n += r.end - r.start;
-    if (n > codec.parity * layout.stride) return undefined;
-    erasures = new Uint32Array(n);
-    n = 0;
-    for (const r of rest) for (let i = r.start; i < r.end; i++) erasures[n++] = i;
+    if (n <= codec.parity * layout.stride) {
+      erasures = new Uint32Array(n);
+      n = 0;
+      for (const r of rest) for (let i = r.start; i < r.end; i++) erasures[n++] = i;
+    }
   }
   const masks = orderedMasks(chosen.length);
   const build = (mask: number, split?: { run: Run; at: number; firstFrom: 0 | 1 }) => {
@@ -173,26 +185,53 @@ function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array)
   }
   let tries = 0;
   for (const mask of masks) {
+    if (rest.length && !erasures) break; // too much scattered damage for erasures; left to (d)
     if (++tries > MAX_DECODE_TRIES) break;
     const { d, p } = build(mask);
     const fixed = tryDecode(codec, d, p, erasures, ok);
     if (fixed) return fixed;
   }
 
-  // (c) adjacent damage from both copies merged into one run: try split points on a grid whose
-  // spacing leaves at most p/2 wrong symbols per codeword, which Reed-Solomon then corrects.
-  if (chosen.length <= 3 && !erasures) {
-    const step = Math.max(1, Math.floor((codec.parity / 2) * layout.stride));
-    for (const [j, run] of chosen.entries()) {
-      for (let at = run.start + step; at < run.end; at += step) {
-        for (const firstFrom of [0, 1] as const) {
-          for (const mask of masks) {
-            if ((mask >> j) & 1) continue; // this run's own choice is the split
-            const { d, p } = build(mask, { run, at, firstFrom });
-            const fixed = tryDecode(codec, d, p, undefined, ok);
-            if (fixed) return fixed;
-          }
+  // (d) adjacent damage from both copies inside runs too large for (b): pin the largest runs to a
+  // hypothesis (which copy is right before and after a split point on a grid), leave a window
+  // around the split point and every other differing symbol to the linear solve of (b).
+  const limitBytes = (solveLimit(codec.parity) - 8) * layout.stride;
+  const order = byLength.map((i) => runs[i]);
+  for (let pins = 1; pins <= MAX_PINNED_RUNS && pins <= order.length; pins++) {
+    const pinned = order.slice(0, pins);
+    let free = count;
+    for (const r of pinned) free -= r.end - r.start;
+    const window = Math.floor((limitBytes - free) / (2 * pins));
+    if (window < layout.stride) continue;
+    const options = pinned.map((r) => {
+      const list: { at: number; first: 0 | 1 }[] = [];
+      for (let at = r.start; ; at = Math.min(r.end, at + window)) {
+        list.push({ at, first: 0 }, { at, first: 1 });
+        if (at === r.end) break;
+      }
+      return list;
+    });
+    let tries = options.reduce((n, o) => n * o.length, 1);
+    if (tries > MAX_PIN_TRIES) continue;
+    const pick = new Array<number>(pins).fill(0);
+    while (tries-- > 0) {
+      const b0: BlockBody = { data: c0.data.slice(), parity: c0.parity.slice() };
+      const b1: BlockBody = { data: c1.data.slice(), parity: c1.parity.slice() };
+      pinned.forEach((r, n) => {
+        const { at: split, first } = options[n][pick[n]];
+        for (let i = r.start; i < r.end; i++) {
+          if (i >= split - window && i < split + window) continue; // left to the solve
+          const source = i < split ? first : 1 - first;
+          const v = source === 0 ? at0(i) : at1(i);
+          if (i < L) b0.data[i] = b1.data[i] = v;
+          else b0.parity[i - L] = b1.parity[i - L] = v;
         }
+      });
+      const solved = solveChoices(codec.parity, layout.stride, layout.dataPerCodeword, L, b0, b1);
+      if (solved && ok(solved.data)) return solved.data;
+      for (let n = 0; n < pins; n++) {
+        if (++pick[n] < options[n].length) break;
+        pick[n] = 0;
       }
     }
   }
@@ -212,4 +251,105 @@ function orderedMasks(n: number): number[] {
   const masks = Array.from({ length: 1 << n }, (_, i) => i);
   const pop = (x: number) => { let c = 0; while (x) { c += x & 1; x >>>= 1; } return c; };
   return masks.sort((a, b) => pop(a) - pop(b) || a - b);
+}
+
+// ---- (b): the choice at each differing symbol, from the syndromes ---------------------------------
+// Codeword j holds data bytes j, j+N, j+2N, ... (symbol s at degree k+p-1-s) then parity bytes j,
+// j+N, ... of the parity region (symbol t at degree p-1-t); a valid codeword c has c(alpha^l) = 0
+// for l = 0..p-1. With r0, r1 the two copies and d = r0 ^ r1, the truth is r0 ^ x*d with x_i in
+// {0, 1} at each differing symbol, so S_l(r0) = sum_i x_i * d_i * alpha^(l*deg_i): p equations over
+// GF(2^8), i.e. 8p equations over GF(2) in the x_i, solved by Gaussian elimination.
+
+/** Largest number of differing symbols per codeword solved for: 16 spare equations keep a wrong unique solution below 2^-16. */
+export const solveLimit = (parity: number) => 8 * parity - 16;
+
+const EXP = new Uint8Array(512);
+const LOG = new Uint8Array(256);
+{
+  let x = 1;
+  for (let i = 0; i < 255; i++) {
+    EXP[i] = x;
+    LOG[x] = i;
+    x <<= 1;
+    if (x & 0x100) x ^= 0x11d;
+  }
+  for (let i = 255; i < 512; i++) EXP[i] = EXP[i - 255];
+}
+const gfMul = (a: number, b: number) => (a === 0 || b === 0 ? 0 : EXP[LOG[a] + LOG[b]]);
+
+function solveChoices(p: number, N: number, k: number, L: number, c0: BlockBody, c1: BlockBody): { data: Uint8Array } | undefined {
+  const d = c0.data.slice();
+  const limit = solveLimit(p);
+  const rows = 8 * p;
+  const words = Math.ceil((limit + 1) / 32); // unknowns + the right-hand side bit
+  const eq = new Uint32Array(rows * words);
+  const pos: number[] = []; // body offsets of the differing symbols
+  const deg: number[] = [];
+  const syn = new Uint8Array(p);
+  for (let j = 0; j < N; j++) {
+    pos.length = 0;
+    deg.length = 0;
+    syn.fill(0);
+    // Syndromes of copy 0 (Horner, highest degree first) and the differing positions.
+    for (let s = 0; s < k + p; s++) {
+      let v: number;
+      let at: number;
+      let differs: boolean;
+      if (s < k) {
+        at = j + s * N;
+        if (at >= L) { v = 0; differs = false; } else { v = c0.data[at]; differs = v !== c1.data[at]; }
+      } else {
+        at = L + j + (s - k) * N;
+        v = c0.parity[at - L];
+        differs = v !== c1.parity[at - L];
+      }
+      for (let l = 0; l < p; l++) syn[l] = gfMul(syn[l], EXP[l]) ^ v;
+      if (differs) {
+        pos.push(at);
+        deg.push(k + p - 1 - s);
+      }
+    }
+    const u = pos.length;
+    if (u === 0) continue;
+    if (u > limit) return undefined;
+    eq.fill(0);
+    const rhs = u; // bit index of the right-hand side
+    for (let l = 0; l < p; l++) {
+      for (let b = 0; b < 8; b++) if ((syn[l] >> b) & 1) eq[(l * 8 + b) * words + (rhs >>> 5)] |= 1 << (rhs & 31);
+    }
+    for (let i = 0; i < u; i++) {
+      const at = pos[i];
+      const di = at < L ? c0.data[at] ^ c1.data[at] : c0.parity[at - L] ^ c1.parity[at - L];
+      for (let l = 0; l < p; l++) {
+        const coef = gfMul(di, EXP[(l * deg[i]) % 255]);
+        for (let b = 0; b < 8; b++) if ((coef >> b) & 1) eq[(l * 8 + b) * words + (i >>> 5)] |= 1 << (i & 31);
+      }
+    }
+    // Gaussian elimination over GF(2).
+    const pivotRow = new Int32Array(u).fill(-1);
+    let r = 0;
+    for (let col = 0; col < u && r < rows; col++) {
+      const w = col >>> 5;
+      const bit = 1 << (col & 31);
+      let found = -1;
+      for (let q = r; q < rows; q++) if (eq[q * words + w] & bit) { found = q; break; }
+      if (found < 0) continue;
+      if (found !== r) for (let x = 0; x < words; x++) { const t = eq[r * words + x]; eq[r * words + x] = eq[found * words + x]; eq[found * words + x] = t; }
+      for (let q = 0; q < rows; q++) {
+        if (q !== r && eq[q * words + w] & bit) for (let x = 0; x < words; x++) eq[q * words + x] ^= eq[r * words + x];
+      }
+      pivotRow[col] = r++;
+    }
+    // Inconsistent (a row 0 = 1): the damage overlaps in this codeword.
+    for (let q = r; q < rows; q++) if (eq[q * words + (rhs >>> 5)] & (1 << (rhs & 31))) return undefined;
+    for (let i = 0; i < u; i++) {
+      const row = pivotRow[i];
+      if (row < 0) continue; // free variable: keep copy 0 (the hash decides)
+      if (eq[row * words + (rhs >>> 5)] & (1 << (rhs & 31))) {
+        const at = pos[i];
+        if (at < L) d[at] = c1.data[at];
+      }
+    }
+  }
+  return { data: d };
 }
