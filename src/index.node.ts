@@ -5,6 +5,7 @@ export { nodeAesGcm } from './crypto/aes.node.js'; // also makes node:crypto the
 // data layer
 export * from './data/index.js';
 // pipeline (createBackup, validateBackup, restoreBackup, healBackup)
+export * from './pipeline/index.js';
 // admin router
 export { dbsAdmin, downloadName, DEFAULT_MAX_UPLOAD, type DbsAdminOptions, type DbsAdminHandler } from './admin/router.js';
 // transports (SFTP)
