@@ -103,7 +103,9 @@ test('a file damaged in both copies: verdict repaired, counts, block map, summar
   const { page, errors } = await openPage();
   assert.is(await check(page, files.repaired), 'repaired');
   const c = await counts(page);
-  const node = await (await openContainer(await fileSource(files.repaired))).validate();
+  const source = await fileSource(files.repaired);
+  const node = await (await openContainer(source)).validate();
+  await source.close?.();
   assert.is(c.total, blockCount);
   assert.is(c.failed, 0);
   assert.is(c.total - c.clean, hit.length, 'exactly the damaged blocks are marked');

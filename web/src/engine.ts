@@ -14,7 +14,7 @@ import {
   type CopyCount,
   type EnvelopeInfo,
   type KdfParams,
-} from '../../src/index.js';
+} from './dbs.js';
 import { BlockState, type BlockCounts, type FileView, type PassphraseOutcome } from './protocol.js';
 import { formatBytes, formatCount, plural } from './format.js';
 import { outcomesOf, recordOutcomes } from './outcomes.js';

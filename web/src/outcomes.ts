@@ -3,7 +3,7 @@
 // report.add(index, outcome, …). This bridge records them, per report, as the reader adds them.
 // It wraps add() once and keeps everything else as it was; if the report ever carries the
 // outcomes itself (report.outcomes), that is used instead.
-import { IntegrityReport } from '../../src/index.js';
+import { IntegrityReport } from './dbs.js';
 import { BlockState } from './protocol.js';
 
 const STATE: Record<string, BlockState> = {

@@ -1,7 +1,7 @@
 // The page's Web Worker: owns the file and does all the work off the main thread, so the page stays
 // responsive on a 2 GiB backup. The file is a Blob read in slices (blobSource); nothing is sent
 // anywhere but back to the page.
-import { blobSource } from '../../src/index.js';
+import { blobSource } from './dbs.js';
 import { checkPassphrase, healToBlob, inspect, type Inspected } from './engine.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { healedName } from './format.js';
