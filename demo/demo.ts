@@ -1,46 +1,53 @@
-// `npm run demo`: the main job end to end on a small embedded SQLite app with files.
-// 1. build the app (models, relations, a soft-deleted row, files on disk); 2. back it up;
-// 3. damage the file in both copies (bursts over whole blocks, a header, scattered byte flips);
-// 4. validate (heals in memory, reports what it repaired); 5. heal into a clean file;
-// 6. restore into a fresh database and a fresh file directory; 7. compare every row and file.
+// `npm run demo`: the main job end to end on a small embedded SQLite app with files (the shared
+// test app of test/apps: users, teams, posts, tags, a category tree, documents, files on disk).
+// 1. build the app; 2. back it up; 3. damage the file in both copies (whole blocks overwritten,
+// a header zeroed, scattered bit flips); 4. validate (heals in memory, says what it repaired);
+// 5. heal into a clean file; 6. lose the server (database and files deleted), restore the damaged
+// file into a fresh database; 7. compare every row and every file with the original.
 // Every figure printed is computed here, from the files and the databases.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeLayout } from '../src/container/format.js';
-import { backupRegistry } from '../src/data/index.js';
+import { Sequelize } from 'sequelize';
 import { createBackup, healBackup, inspectBackup, restoreBackup, validateBackup } from '../src/pipeline/api.js';
-import { connect, defineApp, seed, snapshot } from '../test/cli/app.js';
-import { seededRandom } from '../test/helpers/env.js';
+import { defineTestApp, seedTestApp, snapshotDatabase, syncTestApp, testAppRegistry } from '../test/apps/app.js';
+import { seededBytes, seededRandom } from '../test/helpers/env.js';
 
 const keep = process.argv.includes('--keep');
 const dir = mkdtempSync(join(tmpdir(), 'dbs-demo-'));
 const passphrase = 'demo passphrase: use a long one';
 const kb = (n: number) => `${(n / 1000).toFixed(0)} kB`;
-const line = (step: string, text: string) => console.log(`${step.padEnd(9)} ${text}`);
-const logger = { warn: (m: string) => console.log(`          (logger) ${m}`) };
+const line = (step: string, text: string) => console.log(`${step.padEnd(9)} ${text.replace(/\n/g, "\n          ")}`);
+const logger = { warn: (m: string) => console.log(`          logger: ${m}`) };
 
 async function main(): Promise<number> {
   console.log(`DBS demo: an embedded SQLite app with files, in ${dir}\n`);
 
   // 1. The app.
-  const storage = join(dir, 'storage');
-  mkdirSync(storage);
-  const source = connect('sqlite', join(dir, 'app.sqlite'));
-  await seed(source, storage, 2);
-  const before = await snapshot(source, storage);
-  const rowCount = Object.values(before.rows).reduce((n, r) => n + r.length, 0);
-  const fileBytes = Object.keys(before.files).reduce((n, f) => n + statSync(join(storage, f)).size, 0);
-  line('app', `${Object.keys(before.rows).length} models, ${rowCount} rows, ${Object.keys(before.files).length} files (${kb(fileBytes)})`);
+  const filesDir = join(dir, 'files');
+  const database = join(dir, 'app.sqlite');
+  const open = () => new Sequelize({ dialect: 'sqlite', storage: database, logging: false });
+  const source = open();
+  const app = defineTestApp(source);
+  await syncTestApp(app);
+  await seedTestApp(app, { rows: 400, filesDir });
+  // Photos do not compress: they make the backup span several blocks, as real uploads do.
+  mkdirSync(join(filesDir, 'extra', 'photos'), { recursive: true });
+  for (let i = 0; i < 4; i++) writeFileSync(join(filesDir, 'extra', 'photos', `photo-${i}.jpg`), seededBytes(90_000 + i * 7_000, 500 + i));
+  const registry = testAppRegistry(filesDir);
+  const before = await snapshotDatabase(source, { filesDirs: [filesDir] });
+  const rowCount = Object.values(before.tables).reduce((n, r) => n + r.length, 0);
+  const fileBytes = Object.keys(before.files).reduce((n, f) => n + statSync(join(filesDir, f)).size, 0);
+  line('app', `${Object.keys(before.tables).length} models, ${rowCount} rows, ${Object.keys(before.files).length} files (${kb(fileBytes)})`);
 
   // 2. Back up (atomic write, then re-read from disk and verified end to end).
   const file = join(dir, 'backup.dbs');
   const backup = await createBackup(passphrase, {
     sequelize: source,
     output: file,
-    storageRoot: storage,
-    registry: backupRegistry,
+    registry,
     kdf: { memoryKiB: 65536, passes: 3, parallelism: 1 },
     logger,
   });
@@ -58,7 +65,7 @@ async function main(): Promise<number> {
   const layout = computeLayout({ ...info, metaLength: info.metaLength });
   const burst = (copy: 0 | 1, block: number) => {
     const at = layout.blocks[copy] + block * layout.fullFrame;
-    const length = Math.min(layout.fullFrame, bytes.length - at);
+    const length = block === layout.blockCount - 1 ? layout.lastFrame : layout.fullFrame;
     const r = seededRandom(copy * 1000 + block + 1);
     for (let i = 0; i < length; i++) bytes[at + i] = r.int(256);
     return length;
@@ -89,29 +96,22 @@ async function main(): Promise<number> {
   line('heal', `clean.dbs written; re-validated: ${recheck.ok && !recheck.healed ? 'clean' : recheck.summary()}`);
   if (!healed.after.ok) return 1;
 
-  // 6. Restore the damaged file (healed on the fly) into a fresh database and directory.
-  const freshStorage = join(dir, 'fresh-storage');
-  mkdirSync(freshStorage);
-  const target = connect('sqlite', join(dir, 'fresh.sqlite'));
-  defineApp(target);
-  await target.sync();
-  const result = await restoreBackup(damaged, passphrase, {
-    sequelize: target,
-    storageRoot: freshStorage,
-    restoreRoots: [freshStorage],
-    registry: backupRegistry,
-    logger: { warn() {} },
-  });
-  line('restore', `into fresh.sqlite: ${result.rows} rows, ${result.files.restored} files (${kb(result.files.bytes)}); healed on the fly: ${result.healed ? 'yes' : 'no'}`);
+  // 6. Lose the server: database and files deleted. Restore the damaged file (healed on the fly).
+  rmSync(database);
+  rmSync(filesDir, { recursive: true });
+  const target = open();
+  await syncTestApp(defineTestApp(target));
+  const result = await restoreBackup(damaged, passphrase, { sequelize: target, registry, restoreRoots: [filesDir], logger: { warn() {} } });
+  line('restore', `database and files deleted, then restored: ${result.rows} rows, ${result.files.restored} files (${kb(result.files.bytes)}); healed on the fly: ${result.healed ? 'yes' : 'no'}`);
 
-  // 7. Compare every row and every file.
-  const after = await snapshot(target, freshStorage);
+  // 7. Compare every row (the database's own text of each value) and every file.
+  const after = await snapshotDatabase(target, { filesDirs: [filesDir] });
   await target.close();
   console.log(`\n          ${'model'.padEnd(12)} ${'rows'.padStart(6)} ${'restored'.padStart(9)}  identical`);
   let allRows = 0;
   let sameRows = 0;
-  for (const [model, rows] of Object.entries(before.rows)) {
-    const back = after.rows[model] ?? [];
+  for (const [model, rows] of Object.entries(before.tables)) {
+    const back = after.tables[model] ?? [];
     const backSet = new Set(back);
     const same = rows.filter((row) => backSet.has(row)).length;
     allRows += rows.length;
@@ -120,7 +120,7 @@ async function main(): Promise<number> {
   }
   const files = Object.keys(before.files);
   const sameFiles = files.filter((f) => after.files[f] === before.files[f]).length;
-  console.log(`          ${'files'.padEnd(12)} ${String(files.length).padStart(6)} ${String(Object.keys(after.files).length).padStart(9)}  ${sameFiles === files.length ? 'yes' : 'NO'} (SHA-256 of each)`);
+  console.log(`          ${'files'.padEnd(12)} ${String(files.length).padStart(6)} ${String(Object.keys(after.files).length).padStart(9)}  ${sameFiles === files.length ? 'yes' : 'NO'} (hash of each)`);
   const digest = (s: unknown) => createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 16);
   const everything = sameRows === allRows && sameFiles === files.length && digest(before) === digest(after);
   console.log(

@@ -163,8 +163,9 @@ export async function damageBothCopies(path: string, a = 0, b = 1): Promise<void
   const blockA = Math.min(a, layout.blockCount - 1);
   const blockB = layout.blockCount > 1 ? Math.min(b, layout.blockCount - 1) : blockA;
   const zero = (from: number, length: number) => bytes.fill(0x5a, from, from + length);
-  zero(layout.blocks[0] + blockA * layout.fullFrame + 64, Math.min(layout.lastFrame, layout.fullFrame) - 128);
-  if (blockB !== blockA) zero(layout.blocks[1] + blockB * layout.fullFrame + 64, Math.min(layout.lastFrame, layout.fullFrame) - 128);
+  const frame = (i: number) => (i === layout.blockCount - 1 ? layout.lastFrame : layout.fullFrame);
+  zero(layout.blocks[0] + blockA * layout.fullFrame + 64, frame(blockA) - 128);
+  if (blockB !== blockA) zero(layout.blocks[1] + blockB * layout.fullFrame + 64, frame(blockB) - 128);
   zero(0, 64); // the first header
   writeFileSync(path, bytes);
 }
