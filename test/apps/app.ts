@@ -150,12 +150,12 @@ export function defineTestApp(sequelize: Sequelize): TestApp {
 export async function syncTestApp(app: TestApp): Promise<void> {
   await app.sequelize.sync();
   await app.sequelize.getQueryInterface().addConstraint(tableOf(app.Team).table, {
-    type: 'foreign key',
+    type: 'foreign key' as const,
     name: 'teams_leader_fk',
     fields: ['leaderId'],
     references: { table: tableOf(app.User).table, field: 'id' },
     onDelete: 'SET NULL',
-  });
+  } as never);
 }
 
 /** FILE (User.avatar under `<filesDir>/storage`), FILE_PATH (Document.path), file root `<filesDir>/extra`. */

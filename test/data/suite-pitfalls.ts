@@ -219,7 +219,7 @@ export function pitfallSuite(dialect: TestDialect): void {
       const r = await restoreBytes(payload, other);
       assert.ok(r.nonEmptyModels.includes('Membership'));
       const rows = await Membership.findAll({ order: [['userId', 'ASC'], ['groupKey', 'ASC']], raw: true });
-      assert.equal(rows.map((m: Record<string, unknown>) => `${m.userId}/${m.groupKey}/${m.level}`), ['1/admins/3', '1/other/7', '1/readers/-32768', '2/readers/32767']);
+      assert.equal((rows as unknown as Record<string, unknown>[]).map((m) => `${m.userId}/${m.groupKey}/${m.level}`), ['1/admins/3', '1/other/7', '1/readers/-32768', '2/readers/32767']);
     } catch (error) {
       throw error;
     } finally {
