@@ -1,0 +1,219 @@
+// End to end on PostgreSQL: `dbs backup` and `dbs restore` of a 1,000,000-row database (3 tables,
+// mixed types, foreign keys), wall time and peak memory of the process, next to what a careful
+// user would run instead, measured in the same run on the same database:
+//   pg_dump -Fc alone; pg_restore alone;
+//   the chain: pg_dump -Fc | age, then par2 create -r10 (and back: par2 repair, age -d, pg_restore).
+// Also: the compression stage's throughput against capture's (is compression the bottleneck?),
+// the compression ratio, and peak memory at a tenth of the rows (flat memory).
+// DBS_BENCH_ROWS scales it (default 1,000,000; e.g. 100000 while developing).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Sequelize } from 'sequelize';
+import { capture } from '../src/data/index.js';
+import { compressStream } from '../src/pipeline/compress.js';
+import { fmt, hasTool, MB, row, section } from './lib.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROWS = Number(process.env.DBS_BENCH_ROWS ?? 1_000_000);
+const PASS = 'bench passphrase';
+const work = mkdtempSync(join(tmpdir(), 'dbs-bench-pipeline-'));
+const PG = ['-h', '127.0.0.1', '-U', 'postgres'];
+const tag = `${process.pid}`;
+
+function psql(database: string, sql: string): void {
+  execFileSync('psql', [...PG, '-d', database, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The bench app's models, as a config module (the CLI loads it like a user's dbs.config.mjs). */
+function configFor(database: string): string {
+  return `import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(join(root, 'package.json'))});
+const { Sequelize, DataTypes } = require('sequelize');
+export function define(sequelize) {
+  const User = sequelize.define('BenchUser', {
+    email: DataTypes.STRING, name: DataTypes.TEXT, balance: DataTypes.DECIMAL(12, 2),
+    createdAt: DataTypes.DATE, profile: DataTypes.JSONB,
+  }, { tableName: 'bench_users', timestamps: false });
+  const Order = sequelize.define('BenchOrder', {
+    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+    total: DataTypes.DECIMAL(12, 2), status: DataTypes.STRING(16), placedAt: DataTypes.DATE, note: DataTypes.TEXT,
+  }, { tableName: 'bench_orders', timestamps: false });
+  const Event = sequelize.define('BenchEvent', {
+    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+    kind: DataTypes.STRING(32), payload: DataTypes.JSONB, at: DataTypes.DATE,
+  }, { tableName: 'bench_events', timestamps: false });
+  Order.belongsTo(User, { foreignKey: 'userId' });
+  Event.belongsTo(Order, { foreignKey: 'orderId' });
+  return sequelize;
+}
+export default () => ({
+  sequelize: define(new Sequelize(${JSON.stringify(database)}, 'postgres', '', { dialect: 'postgres', host: '127.0.0.1', logging: false })),
+});
+`;
+}
+
+async function createDatabase(name: string, rows: number, fill: boolean): Promise<void> {
+  psql('postgres', `DROP DATABASE IF EXISTS ${name}`);
+  psql('postgres', `CREATE DATABASE ${name}`);
+  const config = join(work, `${name}.config.mjs`);
+  writeFileSync(config, configFor(name));
+  const mod = await import(config);
+  const sequelize: Sequelize = mod.default().sequelize;
+  await sequelize.sync();
+  await sequelize.close();
+  if (!fill) return;
+  const users = Math.round(rows * 0.1);
+  const orders = Math.round(rows * 0.3);
+  const events = rows - users - orders;
+  psql(name, `INSERT INTO bench_users (email, name, balance, "createdAt", profile)
+    SELECT 'user' || i || '@example.com', md5(i::text) || ' ' || md5((i * 7)::text), round((random() * 100000)::numeric, 2),
+           timestamptz '2020-01-01 00:00:00.123456+00' + i * interval '1 second 17 microseconds',
+           jsonb_build_object('theme', CASE WHEN i % 2 = 0 THEN 'dark' ELSE 'light' END, 'n', i, 'tags', jsonb_build_array(i % 7, i % 11))
+    FROM generate_series(1, ${users}) AS i`);
+  psql(name, `INSERT INTO bench_orders (total, status, "placedAt", note, "userId")
+    SELECT round((random() * 1000)::numeric, 2), (ARRAY['new', 'paid', 'shipped', 'returned'])[1 + i % 4],
+           timestamptz '2021-06-01 12:00:00+00' + i * interval '3 seconds 250 microseconds',
+           'order note ' || md5(i::text) || CASE WHEN i % 5 = 0 THEN ' gift wrap, leave at the door' ELSE '' END, 1 + i % ${users}
+    FROM generate_series(1, ${orders}) AS i`);
+  psql(name, `INSERT INTO bench_events (kind, payload, at, "orderId")
+    SELECT (ARRAY['created', 'paid', 'packed', 'shipped', 'delivered'])[1 + i % 5],
+           jsonb_build_object('ip', '10.0.' || (i % 250) || '.' || (i % 13), 'agent', 'Mozilla/5.0', 'seq', i),
+           timestamptz '2021-06-01 12:00:00+00' + i * interval '1 second 3 microseconds', 1 + i % ${orders}
+    FROM generate_series(1, ${events}) AS i`);
+  psql(name, 'VACUUM ANALYZE');
+}
+
+/** Runs a command under GNU time: wall seconds and peak RSS (MiB) of the process tree's largest member. */
+function timed(command: string, options: { input?: string; cwd?: string } = {}): { seconds: number; peakMiB: number; stderr: string } {
+  const out = join(work, 'time.txt');
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'sh', '-c', command], {
+    cwd: options.cwd ?? work,
+    input: options.input,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, PGHOST: '127.0.0.1', PGUSER: 'postgres' },
+    maxBuffer: 1 << 26,
+  });
+  if (result.status !== 0) throw new Error(`${command} failed (${result.status}): ${result.stderr?.toString().slice(-2000)}`);
+  const [seconds, kib] = readFileSync(out, 'utf8').trim().split(/\s+/).map(Number);
+  return { seconds, peakMiB: kib / 1024, stderr: result.stderr.toString() };
+}
+
+const dbs = `${process.execPath} ${join(root, 'bin/dbs.js')}`;
+const size = (p: string) => statSync(p).size;
+const s = (x: number) => `${fmt(x, 2)} s`;
+const mib = (x: number) => `${fmt(x, 0)} MiB`;
+
+async function compressionVsCapture(database: string): Promise<void> {
+  const mod = await import(join(work, `${database}.config.mjs`));
+  const sequelize: Sequelize = mod.default().sequelize;
+  const rawPath = join(work, 'payload.raw');
+  const started = performance.now();
+  const { createWriteStream } = await import('node:fs');
+  const { pipeline } = await import('node:stream/promises');
+  const { Readable } = await import('node:stream');
+  await pipeline(Readable.from(capture({ sequelize })), createWriteStream(rawPath));
+  const captureSeconds = (performance.now() - started) / 1000;
+  await sequelize.close();
+  const raw = size(rawPath);
+  const compress = async (parallel: number) => {
+    const t = performance.now();
+    let out = 0;
+    for await (const part of compressStream(createReadStream(rawPath, { highWaterMark: 1 << 20 }), { parallel })) out += part.length;
+    return { seconds: (performance.now() - t) / 1000, out };
+  };
+  const one = await compress(1);
+  const many = await compress(Math.max(2, (await import('node:os')).availableParallelism()));
+  section(`compression stage (deflate level 1, 1 MiB frames) on the captured payload, ${fmt(raw / MB, 1)} MB`);
+  row('capture alone (rows out of PostgreSQL)', `${fmt(raw / MB / captureSeconds, 0)} MB/s`, `${s(captureSeconds)}`);
+  row('compression, one frame at a time', `${fmt(raw / MB / one.seconds, 0)} MB/s`, `anchor: gzip -1 ~200 MB/s per core`);
+  row('compression, frames in parallel (thread pool)', `${fmt(raw / MB / many.seconds, 0)} MB/s`, `ratio ${fmt(raw / many.out, 2)}`, {
+    ok: raw / many.seconds > raw / captureSeconds,
+    text: 'faster than capture (not the bottleneck)',
+  });
+  rmSync(rawPath);
+}
+
+async function main(): Promise<void> {
+  for (const tool of ['pg_dump', 'pg_restore', 'age', 'age-keygen', 'par2']) if (!hasTool(tool)) throw new Error(`${tool} is needed for this bench`);
+  if (!existsSync(join(root, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
+  const src = `dbs_bench_src_${tag}`;
+  const dst = `dbs_bench_dst_${tag}`;
+  section(`setup: ${fmt(ROWS)} rows in 3 tables (users, orders, events) on PostgreSQL`);
+  let t = performance.now();
+  await createDatabase(src, ROWS, true);
+  row('generated', s((performance.now() - t) / 1000));
+
+  // Anchors, same run, same database.
+  const dump = join(work, 'db.dump');
+  const pgDump = timed(`pg_dump -Fc -d ${src} -f ${dump}`);
+  psql('postgres', `DROP DATABASE IF EXISTS ${dst}`);
+  psql('postgres', `CREATE DATABASE ${dst}`);
+  const pgRestore = timed(`pg_restore -d ${dst} ${dump}`);
+  execFileSync('age-keygen', ['-o', join(work, 'key.txt')], { stdio: 'ignore' });
+  const pub = /public key: (\S+)/.exec(readFileSync(join(work, 'key.txt'), 'utf8'))![1];
+  const chainDump = timed(`pg_dump -Fc -d ${src} | age -r ${pub} -o db.dump.age`);
+  const chainPar2 = timed(`par2 create -q -r10 db.dump.age`);
+  psql('postgres', `DROP DATABASE IF EXISTS ${dst}`);
+  psql('postgres', `CREATE DATABASE ${dst}`);
+  const backPar2 = timed(`par2 repair -q db.dump.age.par2`);
+  const backAge = timed(`age -d -i key.txt db.dump.age | pg_restore -d ${dst}`);
+  const chainBackup = chainDump.seconds + chainPar2.seconds;
+  const chainRestore = backPar2.seconds + backAge.seconds;
+
+  // DBS through its CLI, as a user runs it.
+  const out = join(work, 'db.dbs');
+  const backup = timed(`${dbs} backup ${out} --config ${src}.config.mjs --passphrase-stdin --quiet`, { input: PASS });
+  await createDatabase(dst, 0, false);
+  const restore = timed(`${dbs} restore ${out} --config ${dst}.config.mjs --passphrase-stdin --quiet`, { input: PASS });
+  const validate = timed(`${dbs} validate ${out} --passphrase-stdin --quiet`, { input: PASS });
+
+  section('backup (wall time; peak memory of the process)');
+  row('pg_dump -Fc', s(pgDump.seconds), `${mib(pgDump.peakMiB)}, ${fmt(size(dump) / MB, 1)} MB`);
+  row('pg_dump -Fc | age -r, then par2 create -r10', s(chainBackup), `${s(chainDump.seconds)} + ${s(chainPar2.seconds)}`);
+  row('dbs backup (2 copies, hashes, RS, AES-GCM, verified)', s(backup.seconds), `${mib(backup.peakMiB)}, ${fmt(size(out) / MB, 1)} MB`, {
+    ok: backup.seconds <= pgDump.seconds,
+    text: `<= pg_dump -Fc (${s(pgDump.seconds)})`,
+  });
+  row('  ... against the chain', `${fmt(chainBackup / backup.seconds, 2)}x faster`, '', {
+    ok: backup.seconds <= chainBackup / 3,
+    text: `<= chain / 3 (${s(chainBackup / 3)})`,
+  });
+  row('  ... peak memory', mib(backup.peakMiB), '', { ok: backup.peakMiB < 256, text: '< 256 MiB' });
+
+  section('restore (wall time; peak memory of the process)');
+  row('pg_restore', s(pgRestore.seconds), mib(pgRestore.peakMiB));
+  row('par2 repair, then age -d | pg_restore', s(chainRestore), `${s(backPar2.seconds)} + ${s(backAge.seconds)}`);
+  row('dbs restore (validates, decrypts, one transaction)', s(restore.seconds), mib(restore.peakMiB), {
+    ok: restore.seconds <= 1.5 * pgRestore.seconds,
+    text: `<= 1.5x pg_restore (${s(1.5 * pgRestore.seconds)})`,
+  });
+  row('  ... peak memory', mib(restore.peakMiB), '', { ok: restore.peakMiB < 256, text: '< 256 MiB' });
+  row('dbs validate --passphrase-stdin (every hash and tag)', s(validate.seconds), mib(validate.peakMiB));
+
+  // Flat memory: the same backup at a tenth of the rows.
+  if (ROWS >= 100_000) {
+    const small = `dbs_bench_small_${tag}`;
+    await createDatabase(small, Math.round(ROWS / 10), true);
+    const smallBackup = timed(`${dbs} backup small.dbs --config ${small}.config.mjs --passphrase-stdin --quiet`, { input: PASS });
+    section('memory does not grow with the database');
+    row(`dbs backup, ${fmt(ROWS / 10)} rows`, mib(smallBackup.peakMiB), s(smallBackup.seconds));
+    row(`dbs backup, ${fmt(ROWS)} rows`, mib(backup.peakMiB), s(backup.seconds), {
+      ok: backup.peakMiB < 256 && backup.peakMiB <= smallBackup.peakMiB * 1.25 + 16,
+      text: 'flat (within 25 % + 16 MiB) and < 256 MiB',
+    });
+    psql('postgres', `DROP DATABASE IF EXISTS ${small}`);
+  }
+
+  await compressionVsCapture(src);
+  psql('postgres', `DROP DATABASE IF EXISTS ${src}`);
+  psql('postgres', `DROP DATABASE IF EXISTS ${dst}`);
+}
+
+try {
+  await main();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
