@@ -1,6 +1,5 @@
 // GF(2^8) with primitive polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d), alpha = 2.
 import { EXP, LOG, MUL, MULHI, POW, GEN, NIB, TAB } from './layout';
-import { swz } from './simd';
 
 let parityBuilt: i32 = 0;
 
@@ -57,7 +56,7 @@ export function initTables(): void {
 @inline export function mulv(a: u32, v: v128): v128 {
   const lo = v128.and(v, i8x16.splat(0x0f));
   const hi = i8x16.shr_u(v, 4);
-  return v128.xor(swz(v128.load(MUL + (a << 8)), lo), swz(v128.load(MULHI + (a << 4)), hi));
+  return v128.xor(v128.swizzle(v128.load(MUL + (a << 8)), lo), v128.swizzle(v128.load(MULHI + (a << 4)), hi));
 }
 
 /** alpha^(e * x mod 255) for e, x in 0..255. */
@@ -90,9 +89,12 @@ export function setParity(p: i32): void {
       store<u8>(t + 16 + n, <u8>gmul(g, n << 4));
     }
   }
-  if (p == 16) {
+  if (p <= 16) {
+    const skip = <u32>(16 - p);
     for (let f: u32 = 0; f < 256; f++) {
-      for (let j: u32 = 0; j < 16; j++) store<u8>(TAB + ((f << 4) | j), <u8>gmul(f, <u32>load<u8>(GEN + j)));
+      for (let j: u32 = 0; j < 16; j++) {
+        store<u8>(TAB + ((f << 4) | j), j < skip ? 0 : <u8>gmul(f, <u32>load<u8>(GEN + j - skip)));
+      }
     }
   }
   parityBuilt = p;

@@ -19,9 +19,9 @@ export const GEN: usize = MULHI + 4096;
 export const NIB: usize = GEN + 128;
 /** LFSR state of one group of 16 codewords: p registers of 16 bytes. */
 export const REG: usize = NIB + 64 * 32;
-/** TAB[f << 4 | j] = f * g_j (p = 16 kernel): the 16 products of a feedback byte, one load. */
+/** TAB[f << 4 | 16 - p + j] = f * g_j (p <= 16 kernel): all products of a feedback byte, one load. */
 export const TAB: usize = REG + 64 * 16;
-/** Transposition buffer of the p = 16 kernel (16 codewords x 16 parity symbols). */
+/** Transposition buffer of the p <= 16 kernel (16 codewords x 16 lanes). */
 export const TR: usize = TAB + 4096;
 /** Decoder scratch (small polynomials and position lists of one codeword). */
 export const SCR: usize = TR + 256;

@@ -89,17 +89,11 @@ export function loadCodec(options: { parity?: number } = {}): Promise<Codec> {
   codecs ??= new Map();
   let codec = codecs.get(parity);
   if (!codec) {
-    codec = loadCodecWasm().then((wasm) => createCodec(wasm.exports, parity));
+    codec = loadCodecWasm().then((wasm) => new WasmCodec(wasm, parity));
     codec.catch(() => codecs?.delete(parity));
     codecs.set(parity, codec);
   }
   return codec;
-}
-
-/** A codec over a given module instance (loadCodec uses the shared one; tests compare variants). */
-export function createCodec(wasm: CodecExports, parity: number = DEFAULT_PARITY): Codec {
-  checkParity(parity);
-  return new WasmCodec(wasm, parity);
 }
 
 // One instance of the module serves every codec: calls are synchronous, so they never overlap.
