@@ -6,6 +6,7 @@ import { plainView, totalLength } from './bytes.js';
 
 export const nodeAesGcm: AesGcmBackend = {
   name: 'node',
+  concurrency: 1,
   async importKey(raw) {
     if (!(raw instanceof Uint8Array) || raw.length !== AES_KEY_LENGTH) {
       throw new TypeError(`AES-256-GCM key: expected a Uint8Array of length ${AES_KEY_LENGTH}, got length ${raw?.length}`);

@@ -19,6 +19,11 @@ export interface AesGcmKey {
 
 export interface AesGcmBackend {
   readonly name: 'node' | 'webcrypto' | 'noble' | (string & {});
+  /**
+   * Segments worth keeping in flight: WebCrypto works off the calling thread (libuv pool in Node,
+   * a crypto thread in browsers), so overlapping calls gains speed; synchronous backends say 1.
+   */
+  readonly concurrency: number;
   importKey(key: Uint8Array): Promise<AesGcmKey>;
 }
 
@@ -40,6 +45,7 @@ function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 export const webCryptoAesGcm: AesGcmBackend = {
   name: 'webcrypto',
+  concurrency: 4,
   async importKey(raw) {
     checkKey(raw);
     if (!hasWebCrypto()) throw new Error('WebCrypto (crypto.subtle) is not available here: a browser page must be a secure context (https or localhost)');
@@ -65,6 +71,7 @@ export const webCryptoAesGcm: AesGcmBackend = {
 
 export const nobleAesGcm: AesGcmBackend = {
   name: 'noble',
+  concurrency: 1,
   async importKey(raw) {
     checkKey(raw);
     const key = raw.slice();

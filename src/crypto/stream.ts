@@ -23,6 +23,28 @@ function segmentNonce(prefix: Uint8Array, index: number, last: boolean): Uint8Ar
   return nonce;
 }
 
+/**
+ * Keeps up to `window` segment operations in flight and hands their results on in order.
+ * Rejections are observed at once (no unhandled-rejection noise) and rethrown in order.
+ */
+class InOrder {
+  private pending: Promise<Uint8Array[]>[] = [];
+  constructor(private readonly window: number) {}
+  add(work: Promise<Uint8Array[]>): void {
+    work.catch(() => {});
+    this.pending.push(work);
+  }
+  get full(): boolean {
+    return this.pending.length >= this.window;
+  }
+  async next(): Promise<Uint8Array[]> {
+    return this.pending.shift()!;
+  }
+  get size(): number {
+    return this.pending.length;
+  }
+}
+
 function tooLong(index: number): LimitError {
   return new LimitError('segment count', index, MAX_SEGMENTS - 1, 'the payload is too long for this segment size; use larger segments');
 }
@@ -30,20 +52,24 @@ function tooLong(index: number): LimitError {
 /** Encrypts a plaintext stream for a sealed envelope. The output is the container's payload. */
 export async function* encryptStream(plain: ByteStream, sealed: Sealed, options: StreamOptions = {}): ByteStream {
   const keys = streamKeysOf(sealed);
-  const key = await resolveAesGcm(options.aes).importKey(keys.payloadKey);
+  const aes = resolveAesGcm(options.aes);
+  const key = await aes.importKey(keys.payloadKey);
   const size = keys.segmentSize;
   const queue = new ChunkQueue();
+  const inFlight = new InOrder(aes.concurrency);
   let index = 0;
   for await (const chunk of plain) {
     queue.push(chunk);
     // A segment is sealed only once a byte beyond it is known to exist: then it is not the last.
     while (queue.length > size) {
       if (index >= MAX_SEGMENTS - 1) throw tooLong(index);
-      yield* await key.seal(segmentNonce(keys.noncePrefix, index, false), keys.aad, queue.take(size));
+      inFlight.add(key.seal(segmentNonce(keys.noncePrefix, index, false), keys.aad, queue.take(size)));
       index++;
+      if (inFlight.full) yield* await inFlight.next();
     }
   }
-  yield* await key.seal(segmentNonce(keys.noncePrefix, index, true), keys.aad, queue.take(queue.length));
+  inFlight.add(key.seal(segmentNonce(keys.noncePrefix, index, true), keys.aad, queue.take(queue.length)));
+  while (inFlight.size) yield* await inFlight.next();
 }
 
 /**
@@ -53,17 +79,19 @@ export async function* encryptStream(plain: ByteStream, sealed: Sealed, options:
  */
 export async function* decryptStream(cipher: ByteStream, opened: Opened, options: StreamOptions = {}): ByteStream {
   const keys = streamKeysOf(opened);
-  const key = await resolveAesGcm(options.aes).importKey(keys.payloadKey);
+  const aes = resolveAesGcm(options.aes);
+  const key = await aes.importKey(keys.payloadKey);
   const whole = keys.segmentSize + GCM_TAG_LENGTH;
   const queue = new ChunkQueue();
+  const inFlight = new InOrder(aes.concurrency);
   let index = 0;
 
-  const openSegment = async (parts: Uint8Array[], last: boolean) => {
-    const plain = await key.open(segmentNonce(keys.noncePrefix, index, last), keys.aad, parts);
+  const openSegment = async (parts: Uint8Array[], segment: number, last: boolean) => {
+    const plain = await key.open(segmentNonce(keys.noncePrefix, segment, last), keys.aad, parts);
     if (plain) return plain;
     // Tell the likely cause apart (only on the failure path, so it costs nothing normally).
-    const other = await key.open(segmentNonce(keys.noncePrefix, index, !last), keys.aad, parts);
-    const at = `segment ${index} (stream offset ${index * whole})`;
+    const other = await key.open(segmentNonce(keys.noncePrefix, segment, !last), keys.aad, parts);
+    const at = `segment ${segment} (stream offset ${segment * whole})`;
     if (other && last) throw new AuthenticationError(`encrypted stream is truncated: it ends after ${at}, which is not the final segment`);
     if (other && !last) throw new AuthenticationError(`encrypted stream has data after its final segment, ${at}`);
     throw new AuthenticationError(`${at} failed authentication: altered, reordered, or from another file`);
@@ -73,10 +101,12 @@ export async function* decryptStream(cipher: ByteStream, opened: Opened, options
     queue.push(chunk);
     while (queue.length > whole) {
       if (index >= MAX_SEGMENTS - 1) throw tooLong(index);
-      yield* await openSegment(queue.take(whole), false);
+      inFlight.add(openSegment(queue.take(whole), index, false));
       index++;
+      if (inFlight.full) yield* await inFlight.next();
     }
   }
+  while (inFlight.size) yield* await inFlight.next();
   if (queue.length < GCM_TAG_LENGTH) {
     throw new AuthenticationError(
       index === 0 && queue.length === 0
@@ -84,5 +114,5 @@ export async function* decryptStream(cipher: ByteStream, opened: Opened, options
         : `encrypted stream is truncated inside segment ${index} (${queue.length} bytes, less than a tag)`,
     );
   }
-  yield* await openSegment(queue.take(queue.length), true);
+  yield* await openSegment(queue.take(queue.length), index, true);
 }

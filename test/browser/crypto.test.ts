@@ -7,9 +7,9 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bundleForBrowser, CHROMIUM_ARGS, CHROMIUM_PATH, requireChromium, serveFiles } from '../helpers/browser.js';
+import { requireChromium } from '../helpers/browser.js';
+import { runEntryWithInput } from './crypto.runner.js';
 import '../../src/crypto/aes.node.js';
 import { decryptStream, encryptStream } from '../../src/crypto/stream.js';
 import { openEnvelope, sealEnvelope } from '../../src/crypto/envelope.js';
@@ -32,34 +32,8 @@ async function runPage(host: string) {
     node: { header: b64(sealed.header), payload: b64(await collect(encryptStream(chunked(plain), sealed))), passphrase: 'node pw', sha256: hex(sha256(plain)) },
     publicKey: identity.publicKey,
   };
-  const code = await bundleForBrowser(new URL('./crypto.entry.ts', import.meta.url).pathname, { globalName: '__dbsEntry' });
-  const runner = `${code}
-    __dbsEntry.default().then((value) => { window.__dbsResult = { ok: true, value }; },
-      (error) => { window.__dbsResult = { ok: false, error: String(error && error.stack || error) }; });`;
-  const site = await serveFiles({
-    '/': { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><script src="/entry.js"></script>' },
-    '/entry.js': { type: 'text/javascript', body: runner },
-    '/input.json': { type: 'application/json', body: JSON.stringify(input) },
-  });
-  const port = new URL(site.url).port;
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP dbs.test 127.0.0.1'] });
-  const log: string[] = [];
-  try {
-    const page = await browser.newPage();
-    page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-    await page.goto(`http://${host}:${port}/`);
-    await page.waitForFunction(() => (window as any).__dbsResult !== undefined, undefined, { timeout: 25_000, polling: 100 });
-    const result = (await page.evaluate(() => (window as any).__dbsResult)) as { ok: boolean; value: any; error?: string };
-    if (!result.ok) throw new Error(`in Chromium: ${result.error}\n${log.join('\n')}`);
-    return { result: result.value, identity, plainSha256: hex(sha256(plain)) };
-  } catch (error) {
-    if (error instanceof Error) error.message += `\n${log.join('\n')}`;
-    throw error;
-  } finally {
-    await browser.close();
-    await site.close();
-  }
+  const result = await runEntryWithInput<any>(new URL('./crypto.entry.ts', import.meta.url).pathname, input, { host });
+  return { result, identity, plainSha256: hex(sha256(plain)) };
 }
 
 async function check(host: string, secure: boolean) {
