@@ -35,7 +35,21 @@ async function create(): Promise<Hashers> {
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const n = a.length;
+  if (n !== b.length) return false;
+  let i = 0;
+  // Word-wise when both views share their alignment (block bodies in read windows do).
+  if (n >= 64 && (a.byteOffset & 3) === (b.byteOffset & 3)) {
+    while ((a.byteOffset + i) & 3) {
+      if (a[i] !== b[i]) return false;
+      i++;
+    }
+    const words = (n - i) >>> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset + i, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset + i, words);
+    for (let w = 0; w < words; w++) if (wa[w] !== wb[w]) return false;
+    i += words << 2;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }

@@ -45,8 +45,8 @@ export interface ContainerReader {
   readonly report?: IntegrityReport;
 }
 
-const WINDOW = 4 << 20;
-const SCAN_WINDOW = 8 << 20;
+const WINDOW = 1 << 20;
+const SCAN_WINDOW = 2 << 20;
 /** Heads remembered by a whole-file scan (blocks are only counted): bounds memory on crafted input. */
 const MAX_SCANNED_HEADS = 65536;
 
@@ -83,6 +83,10 @@ async function locate(source: ByteSource, tools: Tools): Promise<Located> {
   const first = await source.read(0, Math.min(size, headerFrame));
   const last = await source.read(Math.max(0, size - headerFrame), Math.min(size, headerFrame));
 
+  // A newer writer: both ends carry the magic with the same other version (one flipped byte at
+  // one end is damage, and Reed-Solomon would "correct" it, so this is checked on the raw bytes).
+  const v0 = foreignVersionAt(first, 0);
+  if (v0 !== undefined && v0 === foreignVersionAt(last, 0)) throw new UnsupportedVersionError('container format', v0, SUPPORTED_VERSIONS);
   const header = readParams(tools, first, 0, KIND.HEADER);
   const trailer = size >= headerFrame ? readParams(tools, last, 0, KIND.TRAILER) : undefined;
   if (!header && !trailer) {
@@ -105,6 +109,9 @@ async function locate(source: ByteSource, tools: Tools): Promise<Located> {
       throw new FormatError('not a DBS container (no DBS magic at the start and the file is too short)', { offset: 0 });
     }
     scan = await scanFile(source, tools, id);
+    if (scan.foreignVersion !== undefined && scan.foreignRaw > scan.nativeRaw) {
+      throw new UnsupportedVersionError('container format', scan.foreignVersion, SUPPORTED_VERSIONS);
+    }
     if (!scan.id) {
       if (scan.foreignVersion !== undefined) throw new UnsupportedVersionError('container format', scan.foreignVersion, SUPPORTED_VERSIONS);
       throw new FormatError(`not a DBS container: no intact DBS structure found in ${size} bytes`, {
@@ -279,6 +286,9 @@ interface ScanResult {
   maxBlock?: number;
   /** A head of anything that follows the first copy of the blocks (manifest, meta 1 or 2, copy 1, trailer). */
   sawBeyondFirstCopy: boolean;
+  /** Magic occurrences whose raw version byte is ours / another one. */
+  nativeRaw: number;
+  foreignRaw: number;
   blocks: { last?: Found; full?: Found; any?: Found };
 }
 
@@ -292,17 +302,21 @@ async function scanFile(source: ByteSource, tools: Tools, preferId?: Uint8Array)
   const blockInfo = new Map<string, ScanResult['blocks'] & { max: number }>();
   let foreignVersion: number | undefined;
   let beyond = false;
+  let nativeRaw = 0;
+  let foreignRaw = 0;
   const size = source.size;
   for (let start = 0; start < size; start += SCAN_WINDOW) {
     const bytes = await source.read(start, Math.min(size - start, SCAN_WINDOW + HEAD_SIZE));
     const limit = Math.min(bytes.length, SCAN_WINDOW);
     for (let i = bytes.indexOf(MAGIC[0]); i !== -1 && i < limit; i = bytes.indexOf(MAGIC[0], i + 1)) {
       if (bytes[i + 1] !== MAGIC[1] || bytes[i + 2] !== MAGIC[2] || bytes[i + 3] !== MAGIC[3]) continue;
+      const foreign = foreignVersionAt(bytes, i);
+      if (foreign !== undefined && foreign !== 0) {
+        foreignRaw++;
+        foreignVersion ??= foreign;
+      } else if (foreign === undefined) nativeRaw++;
       const head = readHead(tools, bytes, i);
-      if (!head) {
-        foreignVersion ??= foreignVersionAt(bytes, i);
-        continue;
-      }
+      if (!head) continue;
       const key = hex(head.id);
       const vote = votes.get(key) ?? { id: head.id, n: 0 };
       vote.n++;
@@ -329,6 +343,8 @@ async function scanFile(source: ByteSource, tools: Tools, preferId?: Uint8Array)
     id,
     heads: id ? heads.filter((f) => equalBytes(f.head.id, id!)) : [],
     foreignVersion,
+    nativeRaw,
+    foreignRaw,
     sawBeyondFirstCopy: beyond,
     maxBlock: info && info.max >= 0 ? info.max : undefined,
     blocks: { last: info?.last, full: info?.full, any: info?.any },

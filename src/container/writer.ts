@@ -7,7 +7,7 @@ import { memorySpool } from '../io/memory.js';
 import type { ByteStream, SpoolFactory } from '../io/types.js';
 import {
   DEFAULT_BLOCK_SIZE, DEFAULT_PARITY, FLAG_LAST, ID_LENGTH, KIND, LIMITS, MANIFEST_CHUNK_BLOCKS, MANIFEST_FIXED,
-  HASH_LENGTH, computeLayout, encodeParams, type Params,
+  HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
 import { encodeFrame, encodeHead, loadTools, type Tools } from './frames.js';
 
@@ -93,7 +93,11 @@ async function* generate(
     let hashes = new Uint8Array(HASH_LENGTH * 64);
     let blocks = 0;
     let payloadLength = 0;
-    const encodeBlock = (data: Uint8Array, last: boolean): [Uint8Array, Uint8Array] => {
+    // Payload bytes are gathered straight into the frame of copy 0 (no separate block buffer).
+    const fullFrame = frameSize(o.blockSize, o.parity);
+    const finishBlock = (frame0: Uint8Array, length: number, last: boolean): [Uint8Array, Uint8Array] => {
+      if (length < o.blockSize) frame0 = frame0.slice(0, frameSize(length, o.parity));
+      const data = frame0.subarray(HEAD_SIZE, HEAD_SIZE + length);
       const hash = tools.hashers.hash(data);
       if ((blocks + 1) * HASH_LENGTH > hashes.length) {
         const grown = new Uint8Array(hashes.length * 2);
@@ -101,16 +105,17 @@ async function* generate(
         hashes = grown;
       }
       hashes.set(hash, blocks * HASH_LENGTH);
-      const fields = { kind: KIND.BLOCK, copy: 0, index: blocks, flags: last ? FLAG_LAST : 0, id: o.id };
-      const frame0 = encodeFrame(tools, fields, data, { parity: o.parity, hash, parityBytes: codec.encode(data) });
+      frame0.set(codec.encode(data), HEAD_SIZE + length);
+      const fields = { kind: KIND.BLOCK, flags: last ? FLAG_LAST : 0, index: blocks, id: o.id, bodyParity: o.parity, length, hash };
+      encodeHead(tools, frame0, 0, { ...fields, copy: 0 });
       const frame1 = frame0.slice();
-      encodeHead(tools, frame1, 0, { ...fields, copy: 1, bodyParity: o.parity, length: data.length, hash });
+      encodeHead(tools, frame1, 0, { ...fields, copy: 1 });
       blocks++;
-      payloadLength += data.length;
+      payloadLength += length;
       return [frame0, frame1];
     };
 
-    let block = new Uint8Array(o.blockSize);
+    let frame = new Uint8Array(fullFrame);
     let fill = 0;
     for await (const chunk of payload) {
       if (!(chunk instanceof Uint8Array)) throw new UsageError('the payload stream must yield Uint8Array chunks');
@@ -118,21 +123,21 @@ async function* generate(
       while (at < chunk.length) {
         if (fill === o.blockSize) {
           // More data follows, so this full block is not the last one.
-          const [frame0, frame1] = encodeBlock(block, false);
+          const [frame0, frame1] = finishBlock(frame, fill, false);
           await spool.write(frame1);
           onProgress?.({ payloadBytes: payloadLength, blocks, written: written + frame0.length });
           yield emit(frame0);
-          block = new Uint8Array(o.blockSize);
+          frame = new Uint8Array(fullFrame);
           fill = 0;
         }
         const take = Math.min(o.blockSize - fill, chunk.length - at);
-        block.set(chunk.subarray(at, at + take), fill);
+        frame.set(chunk.subarray(at, at + take), HEAD_SIZE + fill);
         fill += take;
         at += take;
       }
     }
     {
-      const [frame0, frame1] = encodeBlock(block.subarray(0, fill), true);
+      const [frame0, frame1] = finishBlock(frame, fill, true);
       await spool.write(frame1);
       yield emit(frame0);
     }

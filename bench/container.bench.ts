@@ -1,0 +1,188 @@
+// Container throughput: encode, clean validate, heal at 1e-3 and at 8 errors per codeword, each
+// next to a memory copy and BLAKE2b measured in this run and beside par2 (create -r10, verify,
+// repair) on the same data; plus the streaming path's peak memory (measured in a child process
+// that streams a generated payload through files, so the payload never sits in memory).
+// DBS_BENCH_MIB sets the payload size (default 256); DBS_BENCH_RUNS the runs per figure (default 3).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBLAKE2b } from 'hash-wasm';
+import { writeContainer, openContainer, healContainer } from '../src/container/index.js';
+import { blockLayout } from '../src/integrity/codec.js';
+import { computeLayout, HEAD_SIZE } from '../src/container/format.js';
+import { memorySource, memorySpool, collect } from '../src/io/memory.js';
+import { fileSource, fileSpool } from '../src/io/file.node.js';
+import { MiB, fmt, hasTool, mbps, peakRssMiB, row, section, timeCommand, timeIt } from './lib.js';
+
+const SIZE = Number(process.env.DBS_BENCH_MIB ?? 256) * MiB;
+const RUNS = Number(process.env.DBS_BENCH_RUNS ?? 3);
+const BLOCK = 65536;
+const PARITY = 16;
+
+if (process.argv[2] === '--memory') await memoryChild();
+else await main();
+
+/** A deterministic pseudo-random stream (xorshift over 32-bit words): no payload buffer in memory. */
+async function* generated(size: number, piece = MiB) {
+  let x = 0x9e3779b9;
+  for (let at = 0; at < size; at += piece) {
+    const out = new Uint8Array(Math.min(piece, size - at));
+    const words = new Uint32Array(out.buffer, 0, out.length >>> 2);
+    for (let i = 0; i < words.length; i++) {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      words[i] = x;
+    }
+    yield out;
+  }
+}
+
+async function main() {
+  console.log(`container bench: payload ${fmt(SIZE / MiB)} MiB, blocks of ${BLOCK / 1024} KiB, parity ${PARITY}, ${RUNS} runs (median), one thread`);
+  const payload = await collect(generated(SIZE));
+  const chunks = async function* () {
+    for (let at = 0; at < SIZE; at += MiB) yield payload.subarray(at, at + MiB);
+  };
+
+  section('anchors measured in this run');
+  const target = new Uint8Array(SIZE);
+  const copyRate = mbps(SIZE, await timeIt(() => target.set(payload), RUNS));
+  row('memory copy (TypedArray.set)', `${fmt(copyRate)} MB/s`, '6-9 GB/s in measurements.md');
+  const blake = await createBLAKE2b(256);
+  const hashRate = mbps(SIZE, await timeIt(() => {
+    for (let at = 0; at < SIZE; at += BLOCK) blake.init().update(payload.subarray(at, at + BLOCK)).digest('binary');
+  }, RUNS));
+  row('BLAKE2b-256 hash-wasm, 64 KiB blocks', `${fmt(hashRate)} MB/s`, 'about 850 MB/s in measurements.md');
+
+  section('dbs container (single thread)');
+  let container = new Uint8Array(0);
+  const encodeTime = await timeIt(async () => {
+    container = await collect(writeContainer(chunks(), { meta: new Uint8Array(300), blockSize: BLOCK, parity: PARITY, spool: memorySpool }));
+  }, RUNS);
+  const encodeRate = mbps(SIZE, encodeTime);
+  row('encode (hash + parity + 2 copies)', `${fmt(encodeRate)} MB/s`, `copy ${fmt(copyRate)}, BLAKE2b ${fmt(hashRate)}`, { ok: encodeRate >= 400, text: '>= 400 MB/s' });
+  console.log(`  (container ${fmt(container.length / MiB, 1)} MiB for ${fmt(SIZE / MiB)} MiB of payload: ${fmt(container.length / SIZE, 3)}x)`);
+
+  const validateTime = await timeIt(async () => {
+    const report = await (await openContainer(memorySource(container))).validate();
+    if (!report.ok || report.healed) throw new Error(`clean container did not validate clean: ${report.summary()}`);
+  }, RUNS);
+  const validateRate = mbps(SIZE, validateTime);
+  row('validate, clean file (both copies checked)', `${fmt(validateRate)} MB/s`, `BLAKE2b ${fmt(hashRate)}`, { ok: validateRate >= 700, text: '>= 700 MB/s' });
+
+  const layout = computeLayout({ blockSize: BLOCK, parity: PARITY, metaLength: 300, blockCount: Math.ceil(SIZE / BLOCK), payloadLength: SIZE });
+  const readBack = async (bytes: Uint8Array, what: string) => {
+    const reader = await openContainer(memorySource(bytes));
+    let n = 0;
+    for await (const piece of reader.payload()) n += piece.length;
+    if (n !== SIZE || !reader.report?.ok) throw new Error(`${what}: payload not fully recovered`);
+    return reader.report;
+  };
+
+  // 1e-3 of all bytes, uniformly over the file (both copies, heads, manifests, meta).
+  const sparse = container.slice();
+  let x = 12345;
+  const rnd = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  for (let n = Math.round(sparse.length * 1e-3); n > 0; n--) sparse[rnd() % sparse.length] ^= 1 + (rnd() % 255);
+  let report = await readBack(sparse, '1e-3');
+  const healSparse = mbps(SIZE, await timeIt(() => readBack(sparse, '1e-3'), RUNS));
+  row('heal, 1e-3 of bytes corrupted (read payload)', `${fmt(healSparse)} MB/s`, `${report.repairedByRS} RS, ${report.combined} combined`, { ok: healSparse >= 100, text: '>= 100 MB/s' });
+
+  // 8 byte errors in every codeword of both copies.
+  const dense = container.slice();
+  const bl = blockLayout(BLOCK, PARITY);
+  for (let c = 0; c < 2; c++) {
+    for (let i = 0; i < layout.blockCount; i++) {
+      const body = layout.blocks[c] + i * layout.fullFrame + HEAD_SIZE;
+      const length = i === layout.blockCount - 1 ? layout.lastLength : BLOCK;
+      const l = blockLayout(length, PARITY);
+      const symbols = l.dataPerCodeword + PARITY;
+      for (let cw = 0; cw < l.stride; cw++) {
+        const picked = new Set<number>();
+        while (picked.size < 8) picked.add(rnd() % symbols);
+        for (const s of picked) {
+          const offset = s < l.dataPerCodeword ? cw + s * l.stride : length + cw + (s - l.dataPerCodeword) * l.stride;
+          if (s < l.dataPerCodeword && offset >= length) continue; // padding symbol, not stored
+          dense[body + offset] ^= 1 + (rnd() % 255);
+        }
+      }
+    }
+  }
+  void bl;
+  report = await readBack(dense, '8/codeword');
+  const healDense = mbps(SIZE, await timeIt(() => readBack(dense, '8/codeword'), RUNS));
+  row('heal, 8 errors in every codeword, both copies', `${fmt(healDense)} MB/s`, `${report.repairedByRS} RS, ${report.combined} combined`, { ok: healDense >= 50, text: '>= 50 MB/s' });
+
+  const healFresh = mbps(SIZE, await timeIt(async () => {
+    let n = 0;
+    for await (const piece of healContainer(memorySource(sparse), { spool: memorySpool })) n += piece.length;
+    if (n !== container.length) throw new Error('healContainer wrote a different size');
+  }, 1));
+  row('healContainer, 1e-3 (read, heal, write fresh)', `${fmt(healFresh)} MB/s`);
+
+  section('par2 on the same data (one thread, -t1)');
+  if (!hasTool('par2')) console.log('  par2 is not installed (apt-get install par2): its rows are missing');
+  else {
+    const dir = mkdtempSync(join(tmpdir(), 'dbs-bench-par2-'));
+    try {
+      const file = join(dir, 'payload.bin');
+      writeFileSync(file, payload);
+      const create = timeCommand('par2', ['create', '-q', '-q', '-t1', '-r10', join(dir, 'p.par2'), file]);
+      row('par2 create -r10', `${fmt(mbps(SIZE, create))} MB/s`, 'about 15 MB/s in measurements.md');
+      const verify = timeCommand('par2', ['verify', '-q', '-q', '-t1', join(dir, 'p.par2')]);
+      row('par2 verify (clean)', `${fmt(mbps(SIZE, verify))} MB/s`, 'about 175 MB/s');
+      const fd = openSync(file, 'r+');
+      for (const at of [SIZE / 4, SIZE / 2, (3 * SIZE) / 4]) writeSync(fd, new Uint8Array(65536), 0, 65536, at);
+      closeSync(fd);
+      const repair = timeCommand('par2', ['repair', '-q', '-q', '-t1', join(dir, 'p.par2')]);
+      row('par2 repair (3 x 64 KiB zeroed)', `${fmt(mbps(SIZE, repair))} MB/s`, 'about 75 MB/s');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  section('memory');
+  row('peak RSS of this process (payload + container in memory)', `${fmt(peakRssMiB())} MiB`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--memory'], {
+    encoding: 'utf8', env: process.env, maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) console.log(`  memory child failed: ${child.stderr}`);
+  else {
+    const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as { baseline: number; peak: number; encode: number; read: number };
+    const above = m.peak - m.baseline;
+    row('streaming write + validate + read, files', `${fmt(above)} MiB above baseline`, `baseline ${fmt(m.baseline)} MiB, peak ${fmt(m.peak)} MiB`,
+      { ok: above < 64, text: '< 64 MiB above baseline' });
+    row('  (streaming encode to a file, fileSpool)', `${fmt(mbps(SIZE, m.encode))} MB/s`);
+    row('  (streaming read of the payload from the file)', `${fmt(mbps(SIZE, m.read))} MB/s`);
+  }
+}
+
+/** Child: stream a generated payload into a container file (fileSpool), validate it, read it back. */
+async function memoryChild() {
+  const { loadCodec } = await import('../src/integrity/codec.js');
+  await loadCodec({ parity: PARITY });
+  await createBLAKE2b(256);
+  (globalThis as { gc?: () => void }).gc?.();
+  const baseline = process.memoryUsage().rss / MiB;
+  const dir = mkdtempSync(join(tmpdir(), 'dbs-bench-mem-'));
+  try {
+    const path = join(dir, 'c.dbs');
+    const fd = openSync(path, 'w');
+    let start = performance.now();
+    for await (const piece of writeContainer(generated(SIZE), { meta: new Uint8Array(300), spool: () => fileSpool(dir) })) writeSync(fd, piece);
+    closeSync(fd);
+    const encode = (performance.now() - start) / 1000;
+    const source = await fileSource(path);
+    const report = await (await openContainer(source)).validate();
+    if (!report.ok) throw new Error(report.summary());
+    start = performance.now();
+    let n = 0;
+    for await (const piece of (await openContainer(source)).payload()) n += piece.length;
+    const read = (performance.now() - start) / 1000;
+    await source.close?.();
+    if (n !== SIZE) throw new Error('short read');
+    console.log(JSON.stringify({ baseline, peak: peakRssMiB(), encode, read }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
