@@ -145,7 +145,8 @@ async function withReader<T>(input: BackupInput, work: (reader: ContainerReader,
 
 /** Tells the logger about any healing: repaired damage is never silent. */
 function reportHealing(report: IntegrityReport, logger: Logger, what: string): void {
-  if (report.healed) logger.warn(`${what} was damaged and has been healed: ${report.summary()}`);
+  if (!report.ok) logger.warn(`${what} is damaged beyond repair: ${report.summary()}`);
+  else if (report.healed) logger.warn(`${what} was damaged and has been healed: ${report.summary()}`);
 }
 
 /** The failed block indices of a report, whatever it names them. */
