@@ -112,6 +112,17 @@ export async function withSession<T>(target: SSHTarget, work: (session: Session)
 function makeSession(target: SSHTarget, client: InstanceType<typeof Client>, sftp: SFTPWrapper): Session {
   const internals = sftp as unknown as { _extensions?: Record<string, string>; _maxReadLen?: number; _maxWriteLen?: number };
   let closed = false;
+  const state: LinkState = { waiters: new Set() };
+  links.set(sftp, state);
+  const lose = (why: string) => {
+    if (closed || state.lost) return;
+    state.lost = new Error(`connection closed: ${why}`);
+    for (const waiter of state.waiters) waiter(state.lost);
+    state.waiters.clear();
+  };
+  client.on('close', () => lose('the server closed the connection'));
+  client.on('error', (error: Error) => lose(error.message));
+  sftp.on('close', () => lose('the server closed the SFTP channel'));
   return {
     target,
     sftp,
@@ -223,38 +234,69 @@ export function describeSftpError(error: unknown, session: Session, path: string
   return new TransportError('TRANSPORT', `failed ${doing} ${path} on ${server}: ${e?.message ?? String(error)}`, { server, cause: e });
 }
 
+// Requests in flight when the connection drops are failed at once (ssh2 may never answer them).
+interface LinkState {
+  lost?: Error;
+  waiters: Set<(error: Error) => void>;
+}
+const links = new WeakMap<SFTPWrapper, LinkState>();
+
+function call<T>(s: SFTPWrapper, run: (ok: (value: T) => void, no: (error: unknown) => void) => void): Promise<T> {
+  const state = links.get(s);
+  if (state?.lost) return Promise.reject(state.lost);
+  return new Promise<T>((resolve, reject) => {
+    const onLost = (error: Error) => reject(error);
+    state?.waiters.add(onLost);
+    const settle = () => state?.waiters.delete(onLost);
+    try {
+      run(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error) => {
+          settle();
+          reject(error);
+        },
+      );
+    } catch (error) {
+      settle();
+      reject(error);
+    }
+  });
+}
+
 // Promise wrappers over the callback API. Each rejects with the raw ssh2 error (mapped by callers).
 export const sftpCall = {
-  stat: (s: SFTPWrapper, path: string) => new Promise<Stats>((ok, no) => s.stat(path, (e, st) => (e ? no(e) : ok(st)))),
-  open: (s: SFTPWrapper, path: string, flags: "r" | "w" | "r+", mode?: number) =>
-    new Promise<Buffer>((ok, no) => s.open(path, flags, mode === undefined ? {} : { mode }, (e, h) => (e ? no(e) : ok(h)))),
-  fstat: (s: SFTPWrapper, handle: Buffer) => new Promise<Stats>((ok, no) => s.fstat(handle, (e, st) => (e ? no(e) : ok(st)))),
-  close: (s: SFTPWrapper, handle: Buffer) => new Promise<void>((ok, no) => s.close(handle, (e) => (e ? no(e) : ok()))),
+  stat: (s: SFTPWrapper, path: string) => call<Stats>(s, (ok, no) => s.stat(path, (e, st) => (e ? no(e) : ok(st)))),
+  open: (s: SFTPWrapper, path: string, flags: 'r' | 'w' | 'r+', mode?: number) =>
+    call<Buffer>(s, (ok, no) => s.open(path, flags, mode === undefined ? {} : { mode }, (e, h) => (e ? no(e) : ok(h)))),
+  fstat: (s: SFTPWrapper, handle: Buffer) => call<Stats>(s, (ok, no) => s.fstat(handle, (e, st) => (e ? no(e) : ok(st)))),
+  close: (s: SFTPWrapper, handle: Buffer) => call<void>(s, (ok, no) => s.close(handle, (e) => (e ? no(e) : ok()))),
   write: (s: SFTPWrapper, handle: Buffer, data: Uint8Array, position: number) =>
-    new Promise<void>((ok, no) => {
+    call<void>(s, (ok, no) => {
       const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
       s.write(handle, buffer, 0, buffer.length, position, (e) => (e ? no(e) : ok()));
     }),
   read: (s: SFTPWrapper, handle: Buffer, length: number, position: number) =>
-    new Promise<Buffer>((ok, no) => {
+    call<Buffer>(s, (ok, no) => {
       const buffer = Buffer.allocUnsafe(length);
       s.read(handle, buffer, 0, length, position, (e, n) => {
         if (e) return (e as { code?: number }).code === SFTP_STATUS.EOF ? ok(buffer.subarray(0, 0)) : no(e);
         ok(buffer.subarray(0, n));
       });
     }),
-  unlink: (s: SFTPWrapper, path: string) => new Promise<void>((ok, no) => s.unlink(path, (e) => (e ? no(e) : ok()))),
-  rename: (s: SFTPWrapper, from: string, to: string) => new Promise<void>((ok, no) => s.rename(from, to, (e) => (e ? no(e) : ok()))),
-  posixRename: (s: SFTPWrapper, from: string, to: string) => new Promise<void>((ok, no) => s.ext_openssh_rename(from, to, (e) => (e ? no(e) : ok()))),
-  hardlink: (s: SFTPWrapper, from: string, to: string) => new Promise<void>((ok, no) => s.ext_openssh_hardlink(from, to, (e) => (e ? no(e) : ok()))),
-  fsync: (s: SFTPWrapper, handle: Buffer) => new Promise<void>((ok, no) => s.ext_openssh_fsync(handle, (e) => (e ? no(e) : ok()))),
+  unlink: (s: SFTPWrapper, path: string) => call<void>(s, (ok, no) => s.unlink(path, (e) => (e ? no(e) : ok()))),
+  rename: (s: SFTPWrapper, from: string, to: string) => call<void>(s, (ok, no) => s.rename(from, to, (e) => (e ? no(e) : ok()))),
+  posixRename: (s: SFTPWrapper, from: string, to: string) => call<void>(s, (ok, no) => s.ext_openssh_rename(from, to, (e) => (e ? no(e) : ok()))),
+  fsync: (s: SFTPWrapper, handle: Buffer) => call<void>(s, (ok, no) => s.ext_openssh_fsync(handle, (e) => (e ? no(e) : ok()))),
   /** Bytes available to the SSH user on the file system holding `path` (statvfs@openssh.com). */
   available: (s: SFTPWrapper, path: string) =>
-    new Promise<number>((ok, no) =>
+    call<number>(s, (ok, no) =>
       s.ext_openssh_statvfs(path, (e, info: { f_frsize: number | bigint | string; f_bavail: number | bigint | string }) =>
         e ? no(e) : ok(Number(info.f_frsize) * Number(info.f_bavail)),
       ),
     ),
   readdir: (s: SFTPWrapper, path: string) =>
-    new Promise<{ filename: string; attrs: Stats }[]>((ok, no) => s.readdir(path, (e, list) => (e ? no(e) : ok(list as never)))),
+    call<{ filename: string; attrs: Stats }[]>(s, (ok, no) => s.readdir(path, (e, list) => (e ? no(e) : ok(list as never)))),
 };

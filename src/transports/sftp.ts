@@ -110,27 +110,35 @@ export async function pushBackup(source: BackupSource, name: string, target: SSH
     } catch (error) {
       throw describeSftpError(error, session, part, 'creating', 'remote directory');
     }
-    let keepPart = false;
     try {
       let sent = offset;
+      let failure: unknown;
       try {
         sent = await writeAll(session, handle, input.read(offset), offset, input.size, options);
-        const written = await sftpCall.fstat(sftp, handle);
+        const written = await sftpCall.fstat(sftp, handle).catch((error) => {
+          throw describeSftpError(error, session, part, 'checking');
+        });
         if (written.size !== sent)
           throw new TransportError('REMOTE_SHORT', `${part} holds ${written.size} bytes after sending ${sent}`, { server: target.server });
-        if (session.has('fsync@openssh.com')) await sftpCall.fsync(sftp, handle);
-      } finally {
-        await sftpCall.close(sftp, handle).catch((error) => {
-          throw describeSftpError(error, session, part, 'closing');
-        });
+        if (session.has('fsync@openssh.com'))
+          await sftpCall.fsync(sftp, handle).catch((error) => {
+            throw describeSftpError(error, session, part, 'syncing');
+          });
+      } catch (error) {
+        failure = error;
       }
+      // The first failure is the one reported; a failed close matters only when all else went well.
+      await sftpCall.close(sftp, handle).catch((error) => {
+        failure ??= describeSftpError(error, session, part, 'closing');
+      });
+      if (failure !== undefined) throw failure;
       options.signal?.throwIfAborted();
       await placeFinal(session, part, final, options.overwrite === true);
       return { name, remotePath: final, size: sent, resumedFrom: offset, server: target.server };
     } catch (error) {
       const mapped = await diskFullOr(session, error, part, input.size === undefined ? undefined : input.size - offset);
       // A broken connection keeps the .part for a resumed push; any other failure cleans up.
-      keepPart = mapped instanceof UnreachableError && input.readAt !== undefined;
+      const keepPart = mapped instanceof UnreachableError && input.readAt !== undefined;
       if (!keepPart) await sftpCall.unlink(sftp, part).catch(() => {});
       throw mapped;
     }
@@ -178,7 +186,7 @@ export async function pullBackup(name: string, dest: string, target: SSHTarget, 
             if (error instanceof DbsError) throw new PulledBackupInvalidError(name, error.message, { server: target.server, cause: error });
             throw error;
           }
-          if (!validation.ok) throw new PulledBackupInvalidError(name, validation.summary, { server: target.server, report: validation.report });
+          if (!validation.ok) throw new PulledBackupInvalidError(name, validation.summary.split('\n')[0], { server: target.server, report: validation.report });
         },
       });
       if (written.size !== size) throw new TransportError('REMOTE_SHORT', `${remote} gave ${written.size} bytes, expected ${size}`, { server: target.server });

@@ -15,22 +15,16 @@ export interface BackupValidation {
 
 export type BackupValidator = (path: string) => Promise<BackupValidation>;
 
-interface ContainerModule {
-  openContainer(source: unknown): Promise<{ validate(): Promise<{ ok: boolean; healed?: boolean | number; summary(): string }> }>;
-}
-
-// The container reader is loaded lazily so the transport does not pull the integrity layer (and
-// its WASM codec) into processes that only list or delete remote backups.
-const CONTAINER_MODULE = '../container/index.js';
-
+// The container reader is loaded lazily so listing or deleting remote backups does not load the
+// integrity layer.
 /** Validates a local file with the container reader (openContainer(fileSource(path)).validate()). */
 export async function validateBackupFile(path: string): Promise<BackupValidation> {
-  const container = (await import(CONTAINER_MODULE)) as ContainerModule;
+  const { openContainer } = await import('../container/index.js');
   const source = await fileSource(path);
   try {
-    const reader = await container.openContainer(source);
+    const reader = await openContainer(source);
     const report = await reader.validate();
-    return { ok: report.ok, healed: Boolean(report.healed), summary: report.summary(), report };
+    return { ok: report.ok, healed: report.healed, summary: report.summary(), report };
   } finally {
     await source.close?.();
   }

@@ -96,6 +96,14 @@ export async function startSshd(): Promise<Sshd> {
     for (const m of mounts.splice(0)) spawnSync('umount', ['-l', m]);
   };
   process.once('exit', cleanupSync);
+  // A test killed by a signal (a timeout) still removes its user, mounts and server.
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanupSync();
+    spawnSync('rm', ['-rf', dir]);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   try {
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation directory
@@ -234,6 +242,8 @@ export async function startSshd(): Promise<Sshd> {
       },
       async stop() {
         process.removeListener('exit', cleanupSync);
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
         const exited = sshd && sshd.exitCode === null ? new Promise((r) => sshd!.once('exit', r)) : Promise.resolve();
         cleanupSync();
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
@@ -244,6 +254,8 @@ export async function startSshd(): Promise<Sshd> {
   } catch (error) {
     cleanupSync();
     process.removeListener('exit', cleanupSync);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
