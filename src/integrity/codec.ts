@@ -168,7 +168,8 @@ class WasmCodec implements Codec {
     const failed = sorted + 4 * nErasures;
     const end = failed + 4 * stride;
     const w = this.#wasm;
-    if (end > w.memory.buffer.byteLength && w.reserve(end) !== 0) {
+    // 32-bit WASM memory: offsets past 4 GiB would wrap inside the module.
+    if (end > 2 ** 32 - 65536 || (end > w.memory.buffer.byteLength && w.reserve(end) !== 0)) {
       throw new RangeError(`cannot grow WebAssembly memory to ${end} bytes for a block of ${layout.dataLength} bytes`);
     }
     if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);

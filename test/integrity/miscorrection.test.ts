@@ -69,7 +69,7 @@ async function measure(errors: number, erasures: number, blocks: number, seed: n
 function report(what: string, t: Tally): number {
   const rate = t.miscorrected / t.codewords;
   console.log(
-    `NOTICE: beyond the budget, ${what}: ${t.miscorrected} miscorrected of ${t.codewords} codewords ` +
+    `\nNOTICE: beyond the budget, ${what}: ${t.miscorrected} miscorrected of ${t.codewords} codewords ` +
       `(rate ${rate.toExponential(1)}), ${t.failed} reported as failed`,
   );
   return rate;
