@@ -6,7 +6,7 @@ import { AuthenticationError, LimitError } from '../errors.js';
 import type { ByteStream } from '../io/types.js';
 import { GCM_TAG_LENGTH, resolveAesGcm, type AesGcmBackend } from './aes.js';
 import { ChunkQueue } from './bytes.js';
-import { streamKeysOf, type Opened, type Sealed } from './envelope.js';
+import { streamKeysOf, type Opened, type Sealed, type StreamKeys } from './envelope.js';
 
 export interface StreamOptions {
   /** AES-GCM backend: an object or 'node' | 'webcrypto' | 'noble' (default: the fastest available). */
@@ -49,9 +49,25 @@ function tooLong(index: number): LimitError {
   return new LimitError('segment count', index, MAX_SEGMENTS - 1, 'the payload is too long for this segment size; use larger segments');
 }
 
-/** Encrypts a plaintext stream for a sealed envelope. The output is the container's payload. */
-export async function* encryptStream(plain: ByteStream, sealed: Sealed, options: StreamOptions = {}): ByteStream {
+const used = new WeakSet<Sealed>();
+
+/**
+ * Encrypts a plaintext stream for a sealed envelope; the output is the container's payload.
+ * A Sealed encrypts one stream only (its nonces must never cover two plaintexts): seal again for
+ * another.
+ */
+export function encryptStream(plain: ByteStream, sealed: Sealed, options: StreamOptions = {}): ByteStream {
   const keys = streamKeysOf(sealed);
+  if (used.has(sealed)) throw new TypeError('this sealed envelope already encrypted a stream: call sealEnvelope again for another');
+  used.add(sealed);
+  return encryptSegments(plain, keys, options);
+}
+
+/**
+ * The segment encryption itself, without the single-use guard. Internal (not exported from the
+ * package): the tests use it to encrypt one plaintext with each backend and compare the bytes.
+ */
+export async function* encryptSegments(plain: ByteStream, keys: StreamKeys, options: StreamOptions = {}): ByteStream {
   const aes = resolveAesGcm(options.aes);
   const key = await aes.importKey(keys.payloadKey);
   const size = keys.segmentSize;
@@ -73,11 +89,12 @@ export async function* encryptStream(plain: ByteStream, sealed: Sealed, options:
 }
 
 /**
- * Decrypts and authenticates a stream. Each segment is released only after its tag verifies;
+ * Decrypts and authenticates a stream, for an opened envelope (or the Sealed that wrote it, to
+ * verify a fresh backup without deriving the key again). Each segment is released only after its tag verifies;
  * any failure throws AuthenticationError (so a consumer must treat output already received from a
  * failed stream as incomplete: restore into a transaction, or to a temporary file).
  */
-export async function* decryptStream(cipher: ByteStream, opened: Opened, options: StreamOptions = {}): ByteStream {
+export async function* decryptStream(cipher: ByteStream, opened: Opened | Sealed, options: StreamOptions = {}): ByteStream {
   const keys = streamKeysOf(opened);
   const aes = resolveAesGcm(options.aes);
   const key = await aes.importKey(keys.payloadKey);

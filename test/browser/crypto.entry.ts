@@ -4,9 +4,11 @@
 import { argon2id } from 'hash-wasm';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  AuthenticationError, WrongPassphraseError, collect, chunked, decryptStream, defaultAesGcm, encryptStream, generateIdentity,
+  AuthenticationError, WrongPassphraseError, collect, chunked, decryptStream, defaultAesGcm, generateIdentity,
   nobleAesGcm, openEnvelope, sealEnvelope, webCryptoAesGcm, type AesGcmBackend, type Identity,
 } from '../../src/index.js';
+import { encryptSegments } from '../../src/crypto/stream.js';
+import { streamKeysOf } from '../../src/crypto/envelope.js';
 
 interface Input {
   vectors: { name: string; bytes: string }[];
@@ -97,7 +99,7 @@ export default async function () {
   const kdf = { memoryKiB: 256, passes: 1, parallelism: 1 };
   const sealed = await sealEnvelope([{ passphrase: 'browser pw', kdf }, { publicKey: input.publicKey }], { segmentSize: 4096 });
   const plain = seededBytes(50_000, 77);
-  const ciphertexts = await Promise.all(backends.map(async (aes) => toB64(await collect(encryptStream(chunked(plain, 3333), sealed, { aes })))));
+  const ciphertexts = await Promise.all(backends.map(async (aes) => toB64(await collect(encryptSegments(chunked(plain, 3333), streamKeysOf(sealed), { aes })))));
   const opened = await openEnvelope(sealed.header, { passphrase: 'browser pw' });
   const back = await collect(decryptStream(chunked(fromB64(ciphertexts[0]), 1000), opened));
   const tampered = fromB64(ciphertexts[0]);

@@ -8,8 +8,8 @@ import { runInNewContext } from 'node:vm';
 import { AuthenticationError } from '../../src/errors.js';
 import { nodeAesGcm } from '../../src/crypto/aes.node.js';
 import { nobleAesGcm, webCryptoAesGcm } from '../../src/crypto/aes.js';
-import { openEnvelope, rekeyEnvelope, sealEnvelope, type Opened } from '../../src/crypto/envelope.js';
-import { decryptStream, encryptStream } from '../../src/crypto/stream.js';
+import { openEnvelope, rekeyEnvelope, sealEnvelope, streamKeysOf, type Opened } from '../../src/crypto/envelope.js';
+import { decryptStream, encryptSegments, encryptStream } from '../../src/crypto/stream.js';
 import { concatBytes } from '../../src/crypto/bytes.js';
 import { collect, chunked } from '../../src/io/memory.js';
 import type { ByteStream } from '../../src/io/types.js';
@@ -31,6 +31,8 @@ async function* randomChunks(bytes: Uint8Array, seed: number): ByteStream {
 
 const sealed = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }], { segmentSize: SEG });
 const opened = await openEnvelope(sealed.header, { passphrase: 'pw' });
+// One sealed envelope for many plaintexts: only tests may do this (encryptStream refuses it).
+const encrypt = (plain: ByteStream, options?: { aes?: typeof nodeAesGcm }) => encryptSegments(plain, streamKeysOf(sealed), options);
 
 /** Decrypts, returning what was released before any error, and the error. */
 async function drain(cipher: Uint8Array | ByteStream, with_: Opened = opened, aes?: string) {
@@ -47,7 +49,7 @@ test('round trip: seeded sizes around segment boundaries, random chunking both w
   const sizes = [0, 1, 15, 16, 17, SEG - 1, SEG, SEG + 1, 2 * SEG, 2 * SEG + 1, 5 * SEG + 333, 17 * SEG];
   for (const [i, size] of sizes.entries()) {
     const plain = seededBytes(size, 10 + i);
-    const cipher = await collect(encryptStream(randomChunks(plain, 20 + i), sealed));
+    const cipher = await collect(encrypt(randomChunks(plain, 20 + i)));
     const segments = Math.max(1, Math.ceil(size / SEG));
     assert.is(cipher.length, size + 16 * segments, `size ${size}: one tag per segment, the last may be full`);
     const back = await collect(decryptStream(randomChunks(cipher, 30 + i), opened));
@@ -58,7 +60,7 @@ test('round trip: seeded sizes around segment boundaries, random chunking both w
 test('the three backends produce identical ciphertext and each decrypts the others', async () => {
   const plain = seededBytes(7 * SEG + 100, 5);
   const outputs: Uint8Array[] = [];
-  for (const aes of [nodeAesGcm, webCryptoAesGcm, nobleAesGcm]) outputs.push(await collect(encryptStream(randomChunks(plain, 6), sealed, { aes })));
+  for (const aes of [nodeAesGcm, webCryptoAesGcm, nobleAesGcm]) outputs.push(await collect(encrypt(randomChunks(plain, 6), { aes })));
   assert.is(hex(outputs[1]), hex(outputs[0]), 'webcrypto = node');
   assert.is(hex(outputs[2]), hex(outputs[0]), 'noble = node');
   for (const aes of ['node', 'webcrypto', 'noble']) {
@@ -68,7 +70,7 @@ test('the three backends produce identical ciphertext and each decrypts the othe
 
 for (const aes of ['node', 'webcrypto', 'noble']) test(`${aes}: a flipped bit in each segment body and each tag: AuthenticationError naming the segment; earlier output is authentic`, async () => {
   const plain = seededBytes(5 * SEG + 300, 7);
-  const cipher = await collect(encryptStream(chunked(plain), sealed));
+  const cipher = await collect(encrypt(chunked(plain)));
   const segments = Math.ceil(cipher.length / WHOLE);
   for (let s = 0; s < segments; s++) {
     const end = Math.min(cipher.length, (s + 1) * WHOLE);
@@ -85,8 +87,8 @@ for (const aes of ['node', 'webcrypto', 'noble']) test(`${aes}: a flipped bit in
 
 for (const aes of ['node', 'webcrypto']) test(`${aes}: reorder, drop, duplicate, truncate at every boundary, append: each an AuthenticationError`, async () => {
   const plain = seededBytes(4 * SEG + 10, 8);
-  const cipher = await collect(encryptStream(chunked(plain), sealed));
-  const exact = await collect(encryptStream(chunked(plain.subarray(0, 2 * SEG)), sealed));
+  const cipher = await collect(encrypt(chunked(plain)));
+  const exact = await collect(encrypt(chunked(plain.subarray(0, 2 * SEG))));
   const seg = (i: number) => cipher.subarray(i * WHOLE, Math.min(cipher.length, (i + 1) * WHOLE));
   const cases: [string, Uint8Array, RegExp][] = [
     ['swap 1 and 2', concatBytes(seg(0), seg(2), seg(1), seg(3), seg(4)), /segment 1 .*failed authentication/],
@@ -111,7 +113,7 @@ for (const aes of ['node', 'webcrypto']) test(`${aes}: reorder, drop, duplicate,
 
 test("another file's header (same passphrase) does not decrypt this payload", async () => {
   const plain = seededBytes(3000, 9);
-  const cipher = await collect(encryptStream(chunked(plain), sealed));
+  const cipher = await collect(encrypt(chunked(plain)));
   const other = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }], { segmentSize: SEG });
   const { plain: released, error } = await drain(cipher, await openEnvelope(other.header, { passphrase: 'pw' }));
   assert.instance(error, AuthenticationError);
@@ -119,6 +121,17 @@ test("another file's header (same passphrase) does not decrypt this payload", as
   // A rekeyed header of the same file does.
   const rekeyed = await rekeyEnvelope(sealed.header, { passphrase: 'pw' }, [{ passphrase: 'other', kdf: FAST_KDF }]);
   assert.is(hex((await drain(cipher, await openEnvelope(rekeyed, { passphrase: 'other' }))).plain), hex(plain));
+});
+
+test('a Sealed encrypts one stream only (GCM nonces must never cover two plaintexts)', async () => {
+  const once = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }]);
+  await collect(encryptStream(chunked(seededBytes(10, 1)), once));
+  assert.throws(() => encryptStream(chunked(seededBytes(10, 2)), once), /already encrypted a stream/);
+  // The Sealed also decrypts what it wrote (verify after write without deriving the key again).
+  const fresh = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }]);
+  const plain = seededBytes(3000, 3);
+  const cipher = await collect(encryptStream(chunked(plain), fresh));
+  assert.is(hex(await collect(decryptStream(chunked(cipher), fresh))), hex(plain));
 });
 
 test('a payload of 256 MiB streams through encrypt and decrypt in bounded memory', async () => {
