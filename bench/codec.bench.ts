@@ -70,14 +70,20 @@ const tHash = await timeIt(() => {
 const tEncode = await timeIt(() => {
   for (let i = 0; i < blocks.length; i++) parities[i] = codec.encode(blocks[i]);
 }, runs);
+const reused = new Uint8Array(layout.parityLength);
+const tEncodeInto = await timeIt(() => {
+  for (let i = 0; i < blocks.length; i++) codec.encode(blocks[i], reused);
+}, runs);
 const tCheck = await timeIt(() => {
   for (let i = 0; i < blocks.length; i++) if (!codec.check(blocks[i], parities[i])) throw new Error(`block ${i} not clean`);
 }, runs);
 
-// Damages every codeword of every block with `errors` byte errors (not timed), then times the
-// decode of every block and proves the block is clean again.
-async function correction(errors: number): Promise<number> {
-  const rnd = seededRandom(errors * 7919);
+// Damages every codeword of every block with `errors` byte errors, or with `errors` erased bytes
+// whose offsets are passed in (not timed), then times the decode of every block and proves the
+// block is clean again.
+async function correction(errors: number, erased = false): Promise<number> {
+  const rnd = seededRandom(errors * 7919 + (erased ? 1 : 0));
+  const lists: number[][] = blocks.map(() => []);
   const { stride, dataPerCodeword: k } = layout;
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -93,19 +99,22 @@ async function correction(errors: number): Promise<number> {
         }
         for (const s of used) {
           const flip = 1 + rnd.int(255);
-          if (s < k) b[s * stride + c] ^= flip;
-          else p[(s - k) * stride + c] ^= flip;
+          const o = s < k ? s * stride + c : b.length + (s - k) * stride + c;
+          if (s < k) b[o] ^= flip;
+          else p[o - b.length] ^= flip;
+          if (erased) lists[i].push(o);
         }
       }
     }
     const start = clock();
     let fixed = 0;
     for (let i = 0; i < blocks.length; i++) {
-      const r = codec.decode(blocks[i], parities[i]);
+      const r = codec.decode(blocks[i], parities[i], erased ? lists[i] : undefined);
       if (!r.ok) throw new Error(`block ${i}: ${r.failedCodewords.length} codewords not corrected`);
       fixed += r.corrected;
     }
     times.push(clock() - start);
+    for (const list of lists) list.length = 0;
     if (fixed !== errors * stride * blocks.length) throw new Error(`corrected ${fixed} bytes, expected ${errors * stride * blocks.length}`);
   }
   for (let i = 0; i < blocks.length; i++) if (!codec.check(blocks[i], parities[i])) throw new Error(`block ${i} not clean after decode`);
@@ -114,6 +123,7 @@ async function correction(errors: number): Promise<number> {
 }
 const tFix1 = await correction(1);
 const tFix8 = await correction(8);
+const tErase16 = await correction(16, true);
 
 section(`Reed-Solomon RS(255,239), ${fmt(totalMiB)} MiB random data in 64 KiB blocks (stride ${layout.stride}, k ${layout.dataPerCodeword}), one core, median of ${runs}, ${wall ? 'wall' : 'CPU'} time`);
 const copy = mbps(size, tCopy);
@@ -126,6 +136,8 @@ const line = (what: string, seconds: number, target?: number) => {
 row('memory copy (TypedArray.set)', `${fmt(copy)} MB/s`);
 row('hash-wasm BLAKE2b-256 per block', `${fmt(hash)} MB/s`);
 line('encode', tEncode, 1200);
+line('encode into a reused parity buffer', tEncodeInto);
 line('clean check', tCheck, 1000);
 line('correction, 1 error per codeword', tFix1);
 line('correction, 8 errors per codeword', tFix8, 60);
+line('correction, 16 erasures per codeword', tErase16);

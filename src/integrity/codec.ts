@@ -38,8 +38,11 @@ export interface DecodeResult {
 
 export interface Codec {
   readonly parity: number;
-  /** The block's parity region (a new array of blockLayout(data.length, parity).parityLength bytes). */
-  encode(data: Uint8Array): Uint8Array;
+  /**
+   * The block's parity region: blockLayout(data.length, parity).parityLength bytes, written to
+   * `into` when given (a buffer the caller reuses; it must have exactly that length), else new.
+   */
+  encode(data: Uint8Array, into?: Uint8Array): Uint8Array;
   /** True when every codeword is clean (all syndromes zero). */
   check(data: Uint8Array, parity: Uint8Array): boolean;
   /** Corrects in place every codeword it can; erasures are byte offsets in [data | parity]. */
@@ -110,12 +113,16 @@ class WasmCodec implements Codec {
     this.#bytes = new Uint8Array(wasm.memory.buffer);
   }
 
-  encode(data: Uint8Array): Uint8Array {
+  encode(data: Uint8Array, into?: Uint8Array): Uint8Array {
     const layout = blockLayout(bytesLength(data, 'data'), this.parity);
-    if (layout.dataLength === 0) return new Uint8Array(0);
+    if (into !== undefined) expectParityLength(layout, into);
+    if (layout.dataLength === 0) return into ?? new Uint8Array(0);
     const { d, p } = this.#load(layout, data, undefined, 0);
     this.#wasm.encode(d, p, layout.stride, layout.dataPerCodeword, this.parity);
-    return this.#bytes.slice(p, p + layout.parityLength);
+    const parity = this.#bytes.subarray(p, p + layout.parityLength);
+    if (into === undefined) return parity.slice();
+    into.set(parity);
+    return into;
   }
 
   check(data: Uint8Array, parity: Uint8Array): boolean {

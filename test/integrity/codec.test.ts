@@ -57,6 +57,18 @@ test('encode: parity identical to the reference on random blocks (lengths, parit
   }
 });
 
+test('encode into a reused buffer writes the same parity there', async () => {
+  const codec = await loadCodec();
+  const out = new Uint8Array(blockLayout(5000).parityLength).fill(7);
+  for (const seed of [1, 2]) {
+    const data = seededBytes(5000, seed);
+    const same = codec.encode(data, out);
+    assert.ok(same === out, 'returns the given buffer');
+    assert.ok(Buffer.from(out).equals(Buffer.from(referenceEncodeBlock(data, 16))));
+  }
+  assert.throws(() => codec.encode(new Uint8Array(5000), new Uint8Array(10)), /expected 320 parity bytes for 5000 data bytes/);
+});
+
 test('encode of all zeros and all 0xff matches the reference', async () => {
   const codec = await loadCodec();
   for (const fill of [0, 0xff]) {
