@@ -145,34 +145,43 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
     yield writer.preamble();
     yield writer.record(RecordType.Header, jsonBody(manifest));
 
+    // A RowsCells record is built in place: 5 bytes of record header, u32 row count, cells.
     const cells = new ByteWriter(ROW_RECORD_BYTES * 2);
+    const HEAD = 9;
+    const finishCells = (rows: number): Uint8Array => {
+      const end = cells.length;
+      cells.length = 5;
+      cells.u32(rows);
+      cells.length = end;
+      const out = writer.framed(RecordType.RowsCells, cells.buffer.slice(0, end));
+      cells.length = HEAD;
+      return out;
+    };
     for (const model of models) {
       yield writer.record(RecordType.TableBegin, jsonBody({ model: model.name, columns: model.columns.length }));
       let count = 0;
       try {
         for await (const batch of reader.rows(model)) {
           if (batch.kind === 'pgcopy') {
-            const body = new ByteWriter(batch.bytes.length + 10);
-            body.varint(batch.rows);
-            body.bytes(batch.bytes);
+            const frame = new Uint8Array(HEAD + batch.bytes.length);
+            new DataView(frame.buffer).setUint32(5, batch.rows, true);
+            frame.set(batch.bytes, HEAD);
             count += batch.rows;
-            yield writer.record(RecordType.RowsPgCopy, body.take());
+            yield writer.framed(RecordType.RowsPgCopy, frame);
           } else {
             let inRecord = 0;
-            const header = new ByteWriter(16);
+            cells.length = HEAD;
             for (const row of batch.rows) {
               for (const cell of row) cells.cell(cell);
               inRecord++;
               if (cells.length >= ROW_RECORD_BYTES) {
-                header.varint(inRecord);
-                yield writer.record(RecordType.RowsCells, concat(header.take(), cells.take()));
+                yield finishCells(inRecord);
                 count += inRecord;
                 inRecord = 0;
               }
             }
             if (inRecord) {
-              header.varint(inRecord);
-              yield writer.record(RecordType.RowsCells, concat(header.take(), cells.take()));
+              yield finishCells(inRecord);
               count += inRecord;
             }
           }
@@ -219,11 +228,4 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
   } finally {
     if (reader) await reader.close().catch(() => {});
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

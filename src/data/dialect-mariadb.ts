@@ -12,7 +12,7 @@ import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { RestoreError } from '../errors.js';
 
 const BATCH_BYTES = 256 << 10;
-const STATEMENT_BYTES = 4 << 20; // well under the default max_allowed_packet (16 MiB)
+const STATEMENT_BYTES = 1 << 20; // well under the default max_allowed_packet (16 MiB); larger is no faster
 const q = (name: string) => quoteIdent('mariadb', name);
 const qt = (t: { table: string; schema?: string }) => quoteTable('mariadb', t);
 
@@ -69,7 +69,14 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
       // same text loads back into the FLOAT column as the same float.
       const select = model.columns.map((c, i) => `${FLOAT_TYPES.has(c.type) ? `CAST(${q(c.column)} AS DOUBLE)` : q(c.column)} AS \`c${i}\``).join(', ');
       // Text protocol: every value arrives as the server's own text; typeCast keeps it as such.
-      const typeCast = (column: CastColumn) => (binary[Number(column.name().slice(1))] ? column.buffer() : column.string());
+      // typeCast is called for every column of every row, in order (NULLs included).
+      const width = model.columns.length;
+      let at = 0;
+      const typeCast = (column: CastColumn) => {
+        const i = at;
+        at = at + 1 === width ? 0 : at + 1;
+        return binary[i] ? column.buffer() : column.string();
+      };
       const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast });
       const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
       let rows: Cell[][] = [];

@@ -72,6 +72,13 @@ export class ByteWriter {
     }
     this.buffer[this.length++] = v;
   }
+  u32(value: number): void {
+    this.ensure(4);
+    this.buffer[this.length++] = value & 0xff;
+    this.buffer[this.length++] = (value >>> 8) & 0xff;
+    this.buffer[this.length++] = (value >>> 16) & 0xff;
+    this.buffer[this.length++] = (value >>> 24) & 0xff;
+  }
   bytes(data: Uint8Array): void {
     this.ensure(data.length);
     this.buffer.set(data, this.length);
@@ -132,6 +139,13 @@ export class ByteReader {
   byte(): number {
     if (this.offset >= this.body.length) throw new FormatError('row record ends inside a value');
     return this.body[this.offset++];
+  }
+  u32(): number {
+    if (this.offset + 4 > this.body.length) throw new FormatError('row record ends inside its row count');
+    const b = this.body;
+    const o = this.offset;
+    this.offset += 4;
+    return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
   }
   varint(): number {
     let result = 0;
@@ -206,6 +220,21 @@ export class RecordWriter {
     new DataView(out.buffer).setUint32(1, body.length, true);
     out.set(body, 5);
     return this.account(out);
+  }
+
+  /**
+   * A rows record built in place: `frame` holds 5 reserved bytes for the record header, then the
+   * body. Fills in the header, hashes it, and returns a copy the receiver may keep.
+   */
+  framed(type: RecordType, frame: Uint8Array): Uint8Array {
+    const length = frame.length - 5;
+    if (length > MAX_RECORD) throw new LimitError('payload record length', length, MAX_RECORD, 'a writer bug: records are kept small');
+    frame[0] = type;
+    frame[1] = length & 0xff;
+    frame[2] = (length >>> 8) & 0xff;
+    frame[3] = (length >>> 16) & 0xff;
+    frame[4] = (length >>> 24) & 0xff;
+    return this.account(frame);
   }
 
   /** The End record: carries the BLAKE2b-512 of every byte before it. */

@@ -130,7 +130,7 @@ function convertRows(plan: Plan, rows: Cell[][]): Cell[][] {
 
 function decodeCells(body: Uint8Array, columns: number): Cell[][] {
   const reader = new ByteReader(body);
-  const count = reader.varint();
+  const count = reader.u32();
   const rows: Cell[][] = new Array(count);
   for (let r = 0; r < count; r++) {
     const row: Cell[] = new Array(columns);
@@ -254,7 +254,7 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
           let batch: RowBatch;
           if (type === RecordType.RowsPgCopy) {
             const reader = new ByteReader(body);
-            const rows = reader.varint();
+            const rows = reader.u32();
             const bytes = body.subarray(reader.offset);
             if (plan.rawCopy) batch = { kind: 'pgcopy', bytes, rows };
             else batch = { kind: 'cells', rows: convertRows(plan, parseCopyText(bytes, plan.source.columns.length, plan.bytea)) };

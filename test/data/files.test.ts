@@ -43,7 +43,7 @@ function crafted(files: { path: string; data: string; hash?: string; root?: numb
   parts.push(w.record(RecordType.Header, jsonBody({ format: 'dbs-data', createdAt: '', dialect: 'sqlite', databaseVersion: '', timezone: '+00:00', sequelizeVersion: '', driver: {}, models, migrations: null, roots })));
   parts.push(w.record(RecordType.TableBegin, jsonBody({ model: 'Note', columns: 2 })));
   const cells = new ByteWriter();
-  cells.varint(1);
+  cells.u32(1);
   cells.cell('1');
   cells.cell('loaded before the files');
   parts.push(w.record(RecordType.RowsCells, cells.take()));

@@ -169,7 +169,7 @@ export function roundTripSuite(dialect: TestDialect): void {
           parts.push(w.record(RecordType.TableBegin, jsonBody({ model: 'Tag', columns: tag.columns.length })));
           // Two rows with the same primary key: the database rejects the second.
           const cells = new ByteWriter();
-          cells.varint(2);
+          cells.u32(2);
           for (const id of ['999', '999']) for (let i = 0; i < tag.columns.length; i++) cells.cell(tag.columns[i].column === 'id' ? id : `dup ${id}`);
           parts.push(w.record(RecordType.RowsCells, cells.take()));
           parts.push(w.record(RecordType.TableEnd, jsonBody({ model: 'Tag', rows: 2 })));
