@@ -2,14 +2,14 @@
 // header field (plain damage and deliberate forgery); crafted parameters refused before derivation.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AuthenticationError, FormatError, LimitError, TruncatedError, UnsupportedVersionError, WrongPassphraseError } from '../../src/errors.js';
+import { AuthenticationError, DbsError, FormatError, LimitError, TruncatedError, UnsupportedVersionError, WrongPassphraseError } from '../../src/errors.js';
 import '../../src/crypto/aes.node.js';
 import { describeEnvelope, openEnvelope, rekeyEnvelope, sealEnvelope, type Identity } from '../../src/crypto/envelope.js';
 import { decryptStream, encryptStream } from '../../src/crypto/stream.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
 import { concatBytes } from '../../src/crypto/bytes.js';
 import { collect, chunked } from '../../src/io/memory.js';
-import { seededBytes } from '../helpers/env.js';
+import { seededBytes, seededRandom } from '../helpers/env.js';
 import { FAST_KDF, fieldsOfPassphraseAndKeyHeader, flipBit, redigest, rejects } from './helpers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -209,6 +209,35 @@ test('writer-side checks: bad recipients and parameters are refused before anyth
   await rejects(sealEnvelope([{ publicKey: 'dbs1notakey' }]), FormatError, 'bad public key');
   await rejects(sealEnvelope([{ publicKey: new Uint8Array(32) }]), FormatError, 'low-order public key');
   await rejects(openEnvelope(new Uint8Array(10), {} as Identity), FormatError, 'bad header first');
+});
+
+test('fuzz: seeded mutations of a header never crash the parser, only typed errors or success', async () => {
+  const sealed = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }, { publicKey: alice.publicKey }], { segmentSize: 1024 });
+  const random = seededRandom(2024);
+  const kinds = new Map<string, number>();
+  for (let round = 0; round < 600; round++) {
+    let h = sealed.header.slice();
+    const edits = 1 + random.int(4);
+    for (let e = 0; e < edits; e++) {
+      const what = random.int(4);
+      if (what === 0) h[random.int(h.length)] = random.int(256);
+      else if (what === 1) h = h.slice(0, random.int(h.length));
+      else if (what === 2) h = concatBytes(h, seededBytes(1 + random.int(40), round));
+      else h[random.int(Math.min(h.length, 40))] ^= 1 << random.int(8);
+    }
+    if (random.int(2) === 0 && h.length >= 32) h = redigest(h);
+    const identity = random.int(2) === 0 ? { passphrase: 'pw' } : { privateKey: alice.privateKey };
+    for (const work of [async () => describeEnvelope(h), () => openEnvelope(h, identity)]) {
+      try {
+        await work();
+        kinds.set('success', (kinds.get('success') ?? 0) + 1);
+      } catch (error) {
+        if (!(error instanceof DbsError)) assert.unreachable(`round ${round}: ${(error as Error).name}: ${(error as Error).message}`);
+        kinds.set(error.name, (kinds.get(error.name) ?? 0) + 1);
+      }
+    }
+  }
+  assert.ok(kinds.size >= 5, `several kinds of outcome: ${[...kinds.keys()].join(', ')}`);
 });
 
 test.run();
