@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { requireChromium, runInBrowser } from '../helpers/browser.js';
-import { loadCodec } from '../../src/index.js';
+import { loadCodec } from '../../src/integrity/codec.js';
 import { seededBytes } from '../helpers/env.js';
 
 const enabled = await requireChromium();
