@@ -1,6 +1,9 @@
 // What every command shares: the process streams, the global flags, the logger, the progress bar,
 // the exit code and the output (human text, or one JSON document with --json). Commands written
 // elsewhere (push, pull, list) may use it too: `cli()` returns the current run's context.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { Logger, ProgressListener } from '../pipeline/logger.js';
 import { loadConfig, type DbsConfig } from './config.js';
 import { getPassphrase, type PassphraseIO } from './passphrase.js';
@@ -16,6 +19,7 @@ export interface CliIO {
 
 export interface GlobalArgs {
   config?: string;
+  identity?: string;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -58,6 +62,20 @@ export class CliContext {
     const config = await loadConfig(args.config, { cwd: this.io.cwd, warn: (m) => this.logger(args).warn(m) });
     this.configs.push(config);
     return config;
+  }
+
+  /** The secret that opens a backup: the private key of --identity FILE, else the passphrase. */
+  async secret(args: GlobalArgs, options: Parameters<typeof getPassphrase>[2] = {}): Promise<string | { privateKey: string }> {
+    if (!args.identity) return this.passphrase(args, options);
+    let text: string;
+    try {
+      text = await readFile(resolve(this.io.cwd, args.identity), 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read the identity file ${args.identity}: ${(error as Error).message}`, { hint: 'give the file written by generateIdentity()' });
+    }
+    const key = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.startsWith('DBS-SECRET-KEY-'));
+    if (!key) throw new UsageError(`${args.identity} holds no DBS-SECRET-KEY- line`, { hint: 'give the file with the private key of a recipient of this backup' });
+    return { privateKey: key };
   }
 
   passphrase(args: GlobalArgs, options: Parameters<typeof getPassphrase>[2] = {}): Promise<string> {

@@ -58,6 +58,7 @@ function parser(args: string[], context: CliContext, extra: CommandModule<Global
     .option('config', { type: 'string', describe: 'the app config (default: dbs.config.{js,mjs,cjs} in the working directory)', global: true })
     .option('passphrase', { type: 'string', describe: 'the passphrase (visible to other users in ps; prefer the alternatives)', global: true })
     .option('passphrase-stdin', { type: 'boolean', describe: 'read the passphrase from stdin (first line)', global: true })
+    .option('identity', { type: 'string', describe: 'open the backup with the private key in this file instead of a passphrase', global: true })
     .option('json', { type: 'boolean', describe: 'print one machine-readable JSON report on stdout', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print nothing on success', global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail, and stack traces on errors', global: true })

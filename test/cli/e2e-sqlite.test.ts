@@ -173,6 +173,22 @@ test('rekey: the new passphrase opens it, the old one no longer does', async () 
   expectCode(await w.dbs(['validate', 'rekey.dbs', '--passphrase-stdin'], { input: PASS }), 5, 'validate old');
 });
 
+test('recipient-only backup (a server holding only a public key), opened with --identity', async () => {
+  const { generateIdentity } = await import('../../src/crypto/index.js');
+  const id = generateIdentity();
+  writeFileSync(join(w.dir, 'key.txt'), `# created for the test\n${id.privateKey}\n`);
+  const b = await w.dbs(['backup', 'server.dbs', '--recipient', id.publicKey, '--recipient-only']);
+  expectCode(b, 0, 'recipient-only backup');
+  const i = await w.dbs(['inspect', 'server.dbs', '--json']);
+  assert.equal(JSON.parse(i.stdout).envelope.slots.map((s: { type: string }) => s.type), ['x25519']);
+  const v = await w.dbs(['validate', 'server.dbs', '--identity', 'key.txt']);
+  expectCode(v, 0, 'validate with identity');
+  assert.match(v.stdout, /every tag verified/);
+  const wrong = await w.dbs(['validate', 'server.dbs', '--passphrase-stdin'], { input: PASS });
+  expectCode(wrong, 5, 'no passphrase slot');
+  assert.match(wrong.stderr, /no passphrase slot/);
+});
+
 test('missing config, bad usage, missing output directory: clear errors, right exit codes', async () => {
   const m = await w.dbs(['backup', 'x.dbs', '--config', 'nope.mjs', '--passphrase-stdin'], { input: PASS });
   expectCode(m, 2, 'missing config');

@@ -25,11 +25,11 @@ export const rekeyCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (args: ArgumentsCamelCase<Args>) => {
     const ctx = cli();
     const logger = ctx.logger(args);
-    const current = await ctx.passphrase(args, { purpose: 'current passphrase' });
+    const current = await ctx.secret(args, { purpose: 'current passphrase' });
     const next = await getPassphrase(
       { passphrase: args.newPassphrase, passphraseStdin: args.passphraseStdin },
       { stdin: ctx.io.stdin, stderr: ctx.io.stderr, env: ctx.io.env, warn: (m) => logger.warn(m) },
-      { confirm: true, purpose: 'new passphrase', line: 1, envName: 'DBS_NEW_PASSPHRASE', flagName: '--new-passphrase' },
+      { confirm: true, purpose: 'new passphrase', line: args.identity ? 0 : 1, envName: 'DBS_NEW_PASSPHRASE', flagName: '--new-passphrase' },
     );
     const config = args.config ? await ctx.config(args) : undefined;
     const result = await rekeyBackup(args.file, current, next, { output: args.output, overwrite: args.force, kdf: config?.kdf as never, logger });

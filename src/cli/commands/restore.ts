@@ -22,7 +22,7 @@ export const restoreCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = cli();
     const logger = ctx.logger(args);
     const config = await ctx.config(args);
-    const passphrase = await ctx.passphrase(args);
+    const passphrase = await ctx.secret(args);
     const result = await restoreBackup(args.file, passphrase, {
       sequelize: config.sequelize,
       flush: args.flush,

@@ -20,8 +20,8 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = cli();
     const logger = ctx.logger(args);
     // Decryption is checked whenever a passphrase is at hand without asking, or when --decrypt asks for it.
-    const hasSource = args.passphrase !== undefined || args.passphraseStdin || ctx.io.env.DBS_PASSPHRASE !== undefined;
-    const passphrase = hasSource || args.decrypt ? await ctx.passphrase(args) : null;
+    const hasSource = args.identity !== undefined || args.passphrase !== undefined || args.passphraseStdin || ctx.io.env.DBS_PASSPHRASE !== undefined;
+    const passphrase = hasSource || args.decrypt ? await ctx.secret(args) : null;
     const report = await validateBackup(args.file, passphrase, { logger, onProgress: ctx.progress(args) });
     ctx.exitCode = !report.ok ? EXIT.UNRECOVERABLE : report.healed ? EXIT.HEALED : EXIT.OK;
     const human = report.summary() + (report.healed ? `\nrun "dbs heal ${args.file} -o <clean.dbs>" to write a clean copy` : '');
