@@ -72,8 +72,22 @@ interface Opened {
   errors: string[];
 }
 
-async function openPage(viewport = { width: 1100, height: 1250 }): Promise<Opened> {
-  const context = await browser.newContext({ acceptDownloads: true, viewport, deviceScaleFactor: 1 });
+/**
+ * `picker`: 'none' removes showSaveFilePicker (the Blob download path); 'opfs' answers it with a
+ * real FileSystemFileHandle in the origin-private file system (the streamed path), as a person
+ * picking a file would, since headless Chromium has no dialog to answer.
+ */
+async function openPage(options: { picker?: 'none' | 'opfs' } = {}): Promise<Opened> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 1250 }, deviceScaleFactor: 1 });
+  if ((options.picker ?? 'none') === 'none') await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+  else {
+    await context.addInitScript(() => {
+      (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (o: { suggestedName: string }) => {
+        (window as unknown as { __picked: string }).__picked = o.suggestedName;
+        return (await navigator.storage.getDirectory()).getFileHandle('picked.dbs', { create: true });
+      };
+    });
+  }
   const page = await context.newPage();
   const requests: string[] = [];
   const errors: string[] = [];
@@ -157,6 +171,28 @@ test('the healed download validates clean in Node and restores the same rows', a
   assert.equal(await shop.rows(), original);
 });
 
+test('where the browser offers a save picker, the healed file is streamed into the picked file', async () => {
+  if (!enabled) return;
+  const { page, errors } = await openPage({ picker: 'opfs' });
+  assert.is(await check(page, files.repaired), 'repaired');
+  await page.click('#download');
+  await page.waitForFunction(() => document.getElementById('download-note')!.textContent!.startsWith('Saved as'), undefined, { timeout: 45_000 });
+  assert.is(await page.evaluate(() => (window as unknown as { __picked: string }).__picked), 'shop-damaged.healed.dbs');
+  const base64 = await page.evaluate(async () => {
+    const file = await (await (await navigator.storage.getDirectory()).getFileHandle('picked.dbs')).getFile();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  });
+  const streamed = join(dir, 'streamed.dbs');
+  writeFileSync(streamed, Buffer.from(base64, 'base64'));
+  const report = await validateBackup(streamed, PASSPHRASE);
+  assert.ok(report.ok && !report.healed && report.decrypted, report.summary());
+  assert.equal(errors, []);
+  await page.context().close();
+});
+
 test('a clean file: verdict clean, all blocks clean', async () => {
   if (!enabled) return;
   const { page } = await openPage();
@@ -187,10 +223,11 @@ test('a file that is not a backup: a clear message', async () => {
   await page.context().close();
 });
 
-test('no request leaves the page other than its own HTML', async () => {
+test('offline once loaded, and no request leaves the page other than its own HTML', async () => {
   if (!enabled) return;
   const { page, requests } = await openPage();
-  await check(page, files.repaired);
+  await page.context().setOffline(true);
+  assert.is(await check(page, files.repaired), 'repaired');
   await page.fill('#passphrase', PASSPHRASE);
   await page.click('#pass-check');
   await page.waitForSelector('#pass-result[data-outcome="ok"]', { timeout: 30_000 });

@@ -19,6 +19,7 @@ import { BlockState, type BlockCounts, type FileView, type PassphraseOutcome } f
 import { formatBytes, formatCount, plural } from './format.js';
 import { outcomesOf, recordOutcomes } from './outcomes.js';
 import { contentsFromPlaintext } from './payload.js';
+import { bestSpool } from './spool.js';
 
 recordOutcomes();
 
@@ -249,7 +250,7 @@ export async function healToBlob(inspected: Inspected, onProgress?: Progress): P
   let blob = new Blob([]);
   let parts: Uint8Array[] = [];
   let pending = 0;
-  for await (const chunk of healContainer(inspected.source)) {
+  for await (const chunk of healContainer(inspected.source, { spool: bestSpool })) {
     parts.push(chunk);
     pending += chunk.length;
     if (pending >= 64 << 20) {
@@ -259,5 +260,47 @@ export async function healToBlob(inspected: Inspected, onProgress?: Progress): P
     }
   }
   return new Blob([blob, ...(parts as BlobPart[])], { type: 'application/octet-stream' });
+}
+
+/** Where a healed file can be streamed: a FileSystemWritableFileStream (or anything like it). */
+export interface Sink {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort?(reason?: unknown): Promise<void>;
+}
+
+const SINK_BATCH = 8 << 20;
+
+/** Rebuilds a clean container straight into `sink` (a file the person picked); returns its size. */
+export async function healToSink(inspected: Inspected, sink: Sink, onProgress?: Progress): Promise<number> {
+  inspected.listen(onProgress);
+  let size = 0;
+  // Frames come in tens of KiB; each write to a picked file is a round trip, so they go in batches.
+  const batch = new Uint8Array(SINK_BATCH);
+  let filled = 0;
+  const flush = async () => {
+    if (filled === 0) return;
+    await sink.write(batch.slice(0, filled));
+    filled = 0;
+  };
+  try {
+    for await (const chunk of healContainer(inspected.source, { spool: bestSpool })) {
+      size += chunk.length;
+      if (chunk.length >= SINK_BATCH) {
+        await flush();
+        await sink.write(chunk);
+        continue;
+      }
+      if (filled + chunk.length > SINK_BATCH) await flush();
+      batch.set(chunk, filled);
+      filled += chunk.length;
+    }
+    await flush();
+  } catch (error) {
+    await sink.abort?.(error).catch(() => {});
+    throw error;
+  }
+  await sink.close();
+  return size;
 }
 

@@ -2,7 +2,7 @@
 // the file (its name, app name, messages) goes through textContent, never innerHTML.
 import { BLOCK_STATE_NAMES, type FileView, type FromWorker, type PassphraseOutcome, type Phase, type ToWorker } from './protocol.js';
 import type { ContentsSummary } from './payload.js';
-import { formatBytes, formatCount, formatDuration, formatUtc, plural } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatUtc, healedName, plural } from './format.js';
 
 declare const __WORKER_SOURCE__: string;
 
@@ -110,15 +110,17 @@ function onMessage(message: FromWorker) {
     case 'healed': {
       setBusy(false);
       progress.hidden = true;
-      const url = URL.createObjectURL(message.blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = message.name;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      $('download-note').textContent = `Saved as ${message.name} (${formatBytes(message.blob.size)}, rebuilt in ${formatDuration(message.elapsedMs)})`;
+      if (message.blob) {
+        const url = URL.createObjectURL(message.blob);
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = message.name;
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+      $('download-note').textContent = `Saved as ${message.name} (${formatBytes(message.size)}, rebuilt in ${formatDuration(message.elapsedMs)})`;
       break;
     }
     case 'failed':
@@ -392,11 +394,25 @@ function showPassphrase(outcome: PassphraseOutcome) {
   }
 }
 
-downloadButton.addEventListener('click', () => {
+type SavePicker = (options: { suggestedName: string; types: { description: string; accept: Record<string, string[]> }[] }) => Promise<FileSystemFileHandle>;
+
+downloadButton.addEventListener('click', async () => {
   if (busy || !view) return;
+  // Where the browser lets the person pick a file, the healed file is streamed into it (flat
+  // memory at any size); elsewhere it is assembled as a Blob and downloaded.
+  const picker = (window as unknown as { showSaveFilePicker?: SavePicker }).showSaveFilePicker;
+  let handle: FileSystemFileHandle | undefined;
+  if (typeof picker === 'function') {
+    try {
+      handle = await picker({ suggestedName: healedName(view.fileName), types: [{ description: 'DBS backup', accept: { 'application/octet-stream': ['.dbs'] } }] });
+    } catch (error) {
+      if ((error as Error)?.name === 'AbortError') return; // the person cancelled
+      handle = undefined;
+    }
+  }
   setBusy(true);
   $('download-note').textContent = 'Rebuilding…';
-  send({ type: 'heal' });
+  send({ type: 'heal', handle });
 });
 
 setBusy(false);

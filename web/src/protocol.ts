@@ -72,7 +72,8 @@ export type PassphraseOutcome =
 export type ToWorker =
   | { type: 'inspect'; file: Blob; name: string }
   | { type: 'passphrase'; passphrase: string }
-  | { type: 'heal' };
+  /** Without a handle the healed file comes back as a Blob; with one it is streamed into that file. */
+  | { type: 'heal'; handle?: FileSystemFileHandle };
 
 export type Phase = 'reading' | 'checking' | 'decrypting' | 'healing';
 
@@ -80,5 +81,5 @@ export type FromWorker =
   | { type: 'progress'; phase: Phase; done: number; total: number }
   | { type: 'inspected'; view: FileView }
   | { type: 'passphrase'; outcome: PassphraseOutcome }
-  | { type: 'healed'; blob: Blob; name: string; elapsedMs: number }
+  | { type: 'healed'; blob?: Blob; name: string; size: number; elapsedMs: number }
   | { type: 'failed'; during: 'inspect' | 'passphrase' | 'heal'; code: string; message: string; hint?: string };

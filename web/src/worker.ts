@@ -2,14 +2,16 @@
 // responsive on a 2 GiB backup. The file is a Blob read in slices (blobSource); nothing is sent
 // anywhere but back to the page.
 import { blobSource } from './dbs.js';
-import { checkPassphrase, healToBlob, inspect, type Inspected } from './engine.js';
+import { checkPassphrase, healToBlob, healToSink, inspect, type Inspected, type Sink } from './engine.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { healedName } from './format.js';
+import { clearStaleSpools } from './spool.js';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (m: FromWorker) => scope.postMessage(m);
 
 let current: Inspected | undefined;
+const cleared = clearStaleSpools().catch(() => {});
 let fileName = 'backup.dbs';
 
 function failure(during: 'inspect' | 'passphrase' | 'heal', error: unknown): FromWorker {
@@ -41,9 +43,17 @@ scope.onmessage = async (event) => {
       post({ type: 'passphrase', outcome });
     } else if (message.type === 'heal') {
       if (!current) throw new Error('no file is open');
+      await cleared;
       const started = performance.now();
-      const blob = await healToBlob(current, throttled('healing'));
-      post({ type: 'healed', blob, name: healedName(fileName), elapsedMs: performance.now() - started });
+      if (message.handle) {
+        // Streamed to the file the person picked: memory stays flat whatever the size.
+        const writable = (await message.handle.createWritable()) as unknown as Sink;
+        const size = await healToSink(current, writable, throttled('healing'));
+        post({ type: 'healed', name: message.handle.name, size, elapsedMs: performance.now() - started });
+      } else {
+        const blob = await healToBlob(current, throttled('healing'));
+        post({ type: 'healed', blob, name: healedName(fileName), size: blob.size, elapsedMs: performance.now() - started });
+      }
     }
   } catch (error) {
     post(failure(message.type === 'inspect' ? 'inspect' : message.type, error));
