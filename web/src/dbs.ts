@@ -1,4 +1,2 @@
-// The one place the page imports the library from: the isomorphic entry. (The container line
-// goes away once src/index.ts exports the container; it is isomorphic code either way.)
+// The one place the page imports the library from: the isomorphic entry (src/index.ts) only.
 export * from '../../src/index.js';
-export { openContainer, healContainer, IntegrityReport, type CopyCount } from '../../src/container/index.js';
