@@ -1,5 +1,5 @@
 // GF(2^8) with primitive polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d), alpha = 2.
-import { EXP, LOG, MUL, MULHI, POW, GEN, NIB, TAB } from './layout';
+import { EXP, LOG, MUL, MULHI, POW, GEN, TAB } from './layout';
 
 let parityBuilt: i32 = 0;
 
@@ -65,7 +65,7 @@ export function initTables(): void {
 }
 
 /**
- * Builds g(x) = (x - alpha^0)(x - alpha^1)...(x - alpha^(p-1)) and its split-nibble tables,
+ * Builds g(x) = (x - alpha^0)(x - alpha^1)...(x - alpha^(p-1)) and its product table TAB,
  * unless they are already built for p.
  */
 export function setParity(p: i32): void {
@@ -81,20 +81,11 @@ export function setParity(p: i32): void {
     }
     store<u8>(GEN, <u8>gmul(root, <u32>load<u8>(GEN)));
   }
-  for (let j = 0; j < p; j++) {
-    const g = <u32>load<u8>(GEN + <usize>j);
-    const t = NIB + <usize>(j * 32);
-    for (let n: u32 = 0; n < 16; n++) {
-      store<u8>(t + n, <u8>gmul(g, n));
-      store<u8>(t + 16 + n, <u8>gmul(g, n << 4));
-    }
-  }
-  if (p <= 16) {
-    const skip = <u32>(16 - p);
-    for (let f: u32 = 0; f < 256; f++) {
-      for (let j: u32 = 0; j < 16; j++) {
-        store<u8>(TAB + ((f << 4) | j), j < skip ? 0 : <u8>gmul(f, <u32>load<u8>(GEN + j - skip)));
-      }
+  const width: u32 = p <= 16 ? 16 : p <= 32 ? 32 : 64;
+  const skip = width - <u32>p;
+  for (let f: u32 = 0; f < 256; f++) {
+    for (let j: u32 = 0; j < width; j++) {
+      store<u8>(TAB + f * width + j, j < skip ? 0 : <u8>gmul(f, <u32>load<u8>(GEN + j - skip)));
     }
   }
   parityBuilt = p;

@@ -15,15 +15,16 @@ export const POW: usize = LOG + 256;
 export const MULHI: usize = POW + 65536;
 /** Generator polynomial coefficients g_0..g_p (g_p = 1) of the current parity count. */
 export const GEN: usize = MULHI + 4096;
-/** Split-nibble tables: for coefficient j, 16 bytes g_j * n then 16 bytes g_j * (n << 4). */
-export const NIB: usize = GEN + 128;
-/** LFSR state of one group of 16 codewords: p registers of 16 bytes. */
-export const REG: usize = NIB + 64 * 32;
-/** TAB[f << 4 | 16 - p + j] = f * g_j (p <= 16 kernel): all products of a feedback byte, one load. */
+/** Remainders of one group of 16 codewords: coefficient j of codeword c at REG + 16 * j + c. */
+export const REG: usize = GEN + 128;
+/**
+ * Products of a feedback byte f with every generator coefficient, one row per f of W = 16, 32
+ * or 64 bytes (the smallest that holds p): TAB[f * W + W - p + j] = f * g_j, leading lanes zero.
+ */
 export const TAB: usize = REG + 64 * 16;
-/** Transposition buffer of the p <= 16 kernel (16 codewords x 16 lanes). */
-export const TR: usize = TAB + 4096;
+/** Transposition buffer of those kernels: 64 bytes per codeword of a group of 16. */
+export const TR: usize = TAB + 256 * 64;
 /** Decoder scratch (small polynomials and position lists of one codeword). */
-export const SCR: usize = TR + 256;
+export const SCR: usize = TR + 16 * 64;
 /** Start of the per-call work area (blocks, parity, erasure lists). */
 export const WORK: usize = (SCR + 8192 + 15) & ~(<usize>15);

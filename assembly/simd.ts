@@ -1,53 +1,33 @@
-// The LFSR remainder D(x) * x^p mod g(x) of 16 interleaved codewords at once (16 consecutive
-// codewords = a 16-byte slice of each row of the block). Two kernels: p <= 16 keeps each
-// codeword's register in one v128 and takes all products of a feedback byte from one table row;
-// larger p keeps the registers in memory and multiplies a row of 16 feedback bytes by each
-// generator coefficient with split-nibble i8x16.swizzle lookups.
-import { NIB, REG, TAB, TR } from './layout';
-
-// c * v for the constant whose nibble tables are at t, given v's low and high nibbles.
-@inline function mulc(t: usize, lo: v128, hi: v128): v128 {
-  return v128.xor(v128.swizzle(v128.load(t), lo), v128.swizzle(v128.load(t, 16), hi));
-}
+// The LFSR remainder D(x) * x^p mod g(x) of a group of 16 interleaved codewords (a 16-byte
+// slice of each row of the block). Each codeword's p-byte register lives in 1, 2 or 4 v128
+// locals; per data byte the register moves up one lane and all p products of the feedback byte
+// come from one table row (TAB), so a byte costs a lane extract, a load and a few vector ops, and
+// 16 (or 8, or 4) independent codewords in flight hide the per-byte dependency chain.
+// Measured faster here than multiplying a row of 16 feedback bytes by each generator coefficient
+// with split-nibble i8x16.swizzle lookups (2 per coefficient per row), which engines without
+// relaxed SIMD wrap in a fix-up for indices >= 16 (the decoder's vector products still use them).
+import { REG, TAB, TR } from './layout';
 
 /**
  * Remainder of the 16 codewords whose first data symbols are at src (row r at src + r * stride),
  * k data symbols each; writes register j (coefficient of x^j) to REG + 16 * j.
  */
 export function remainderGroup(src: usize, stride: usize, k: i32, p: i32): void {
-  if (p <= 16) {
-    remainderBytes(src, stride, k, p);
-    return;
-  }
-  const mask = i8x16.splat(0x0f);
-  const top = REG + <usize>((p - 1) * 16);
-  for (let j = 0; j < p; j++) v128.store(REG + <usize>(j * 16), i8x16.splat(0));
-  for (let r = 0; r < k; r++) {
-    const fb = v128.xor(v128.load(src), v128.load(top));
-    src += stride;
-    const lo = v128.and(fb, mask);
-    const hi = i8x16.shr_u(fb, 4);
-    let reg = top;
-    let t = NIB + <usize>((p - 1) * 32);
-    while (reg > REG) {
-      v128.store(reg, v128.xor(v128.load(reg - 16), mulc(t, lo, hi)));
-      reg -= 16;
-      t -= 32;
-    }
-    v128.store(REG, mulc(NIB, lo, hi));
-  }
+  if (p <= 16) remainderBytes(src, stride, k, p);
+  else if (p <= 32) remainderBytes2(src, stride, k, p);
+  else remainderBytes4(src, stride, k, p);
 }
 
-// p <= 16: one codeword per v128, coefficient j in lane 16 - p + j (lanes below stay zero).
-// Per data byte: fb = d ^ lane 15, the register moves up one lane (a byte-aligned concatenation
-// with zero, which engines lower to one palignr), and the p products fb * g_j are one 16-byte
-// row TAB[fb]. Sixteen codewords are in flight, so the per-byte dependency chain is hidden.
-// (Measured faster than split-nibble swizzles, which engines without relaxed SIMD wrap in a
-// fix-up for indices >= 16, and than a shift written as a shuffle that does not match palignr.)
+// p <= 16: one v128 per codeword, coefficient j in lane 16 - p + j (lanes below stay zero).
 @inline function lfsrByte(r: v128, d: u32): v128 {
   const fb = d ^ <u32>i8x16.extract_lane_u(r, 15);
-  const up = i8x16.shuffle(i8x16.splat(0), r, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
-  return v128.xor(up, v128.load(TAB + (<usize>fb << 4)));
+  return v128.xor(up1(i8x16.splat(0), r), v128.load(TAB + (<usize>fb << 4)));
+}
+
+// Lane 15 of a, then lanes 0..14 of b: consecutive lanes of the concatenation, so engines emit
+// one palignr (a shuffle that is not such a run costs a table lookup instead).
+@inline function up1(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
 }
 
 function remainderBytes(src: usize, stride: usize, k: i32, p: i32): void {
@@ -72,25 +52,160 @@ function remainderBytes(src: usize, stride: usize, k: i32, p: i32): void {
     r15 = lfsrByte(r15, <u32>load<u8>(src, 15));
     src += stride;
   }
-  // transpose: REG + 16 * j + c = coefficient j of codeword c = its lane 16 - p + j
   v128.store(TR, r0, 0);
-  v128.store(TR, r1, 16);
-  v128.store(TR, r2, 32);
-  v128.store(TR, r3, 48);
-  v128.store(TR, r4, 64);
-  v128.store(TR, r5, 80);
-  v128.store(TR, r6, 96);
-  v128.store(TR, r7, 112);
-  v128.store(TR, r8, 128);
-  v128.store(TR, r9, 144);
-  v128.store(TR, r10, 160);
-  v128.store(TR, r11, 176);
-  v128.store(TR, r12, 192);
-  v128.store(TR, r13, 208);
-  v128.store(TR, r14, 224);
-  v128.store(TR, r15, 240);
-  const skip = <usize>(16 - p);
+  v128.store(TR, r1, 64);
+  v128.store(TR, r2, 128);
+  v128.store(TR, r3, 192);
+  v128.store(TR, r4, 256);
+  v128.store(TR, r5, 320);
+  v128.store(TR, r6, 384);
+  v128.store(TR, r7, 448);
+  v128.store(TR, r8, 512);
+  v128.store(TR, r9, 576);
+  v128.store(TR, r10, 640);
+  v128.store(TR, r11, 704);
+  v128.store(TR, r12, 768);
+  v128.store(TR, r13, 832);
+  v128.store(TR, r14, 896);
+  v128.store(TR, r15, 960);
+  transpose(p, 16);
+}
+
+// 16 < p <= 32: two v128 per codeword (lanes 32 - p + j across lo | hi), 8 codewords per pass.
+function remainderBytes2(src: usize, stride: usize, k: i32, p: i32): void {
+  const zero = i8x16.splat(0);
+  for (let pass: usize = 0; pass < 16; pass += 8) {
+    let s = src + pass;
+    let l0 = zero, h0 = zero, l1 = zero, h1 = zero, l2 = zero, h2 = zero, l3 = zero, h3 = zero;
+    let l4 = zero, h4 = zero, l5 = zero, h5 = zero, l6 = zero, h6 = zero, l7 = zero, h7 = zero;
+    for (let r = 0; r < k; r++) {
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 0) ^ <u32>i8x16.extract_lane_u(h0, 15)) << 5);
+        h0 = v128.xor(up1(l0, h0), v128.load(t, 16));
+        l0 = v128.xor(up1(zero, l0), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 1) ^ <u32>i8x16.extract_lane_u(h1, 15)) << 5);
+        h1 = v128.xor(up1(l1, h1), v128.load(t, 16));
+        l1 = v128.xor(up1(zero, l1), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 2) ^ <u32>i8x16.extract_lane_u(h2, 15)) << 5);
+        h2 = v128.xor(up1(l2, h2), v128.load(t, 16));
+        l2 = v128.xor(up1(zero, l2), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 3) ^ <u32>i8x16.extract_lane_u(h3, 15)) << 5);
+        h3 = v128.xor(up1(l3, h3), v128.load(t, 16));
+        l3 = v128.xor(up1(zero, l3), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 4) ^ <u32>i8x16.extract_lane_u(h4, 15)) << 5);
+        h4 = v128.xor(up1(l4, h4), v128.load(t, 16));
+        l4 = v128.xor(up1(zero, l4), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 5) ^ <u32>i8x16.extract_lane_u(h5, 15)) << 5);
+        h5 = v128.xor(up1(l5, h5), v128.load(t, 16));
+        l5 = v128.xor(up1(zero, l5), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 6) ^ <u32>i8x16.extract_lane_u(h6, 15)) << 5);
+        h6 = v128.xor(up1(l6, h6), v128.load(t, 16));
+        l6 = v128.xor(up1(zero, l6), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 7) ^ <u32>i8x16.extract_lane_u(h7, 15)) << 5);
+        h7 = v128.xor(up1(l7, h7), v128.load(t, 16));
+        l7 = v128.xor(up1(zero, l7), v128.load(t));
+      }
+      s += stride;
+    }
+    const tr = TR + (pass << 6);
+    v128.store(tr, l0, 0);
+    v128.store(tr, h0, 16);
+    v128.store(tr, l1, 64);
+    v128.store(tr, h1, 80);
+    v128.store(tr, l2, 128);
+    v128.store(tr, h2, 144);
+    v128.store(tr, l3, 192);
+    v128.store(tr, h3, 208);
+    v128.store(tr, l4, 256);
+    v128.store(tr, h4, 272);
+    v128.store(tr, l5, 320);
+    v128.store(tr, h5, 336);
+    v128.store(tr, l6, 384);
+    v128.store(tr, h6, 400);
+    v128.store(tr, l7, 448);
+    v128.store(tr, h7, 464);
+  }
+  transpose(p, 32);
+}
+
+// 32 < p <= 64: four v128 per codeword (lanes 64 - p + j across a | b | c | d), 4 codewords per pass.
+function remainderBytes4(src: usize, stride: usize, k: i32, p: i32): void {
+  const zero = i8x16.splat(0);
+  for (let pass: usize = 0; pass < 16; pass += 4) {
+    let s = src + pass;
+    let a0 = zero, b0 = zero, c0 = zero, d0 = zero, a1 = zero, b1 = zero, c1 = zero, d1 = zero;
+    let a2 = zero, b2 = zero, c2 = zero, d2 = zero, a3 = zero, b3 = zero, c3 = zero, d3 = zero;
+    for (let r = 0; r < k; r++) {
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 0) ^ <u32>i8x16.extract_lane_u(d0, 15)) << 6);
+        d0 = v128.xor(up1(c0, d0), v128.load(t, 48));
+        c0 = v128.xor(up1(b0, c0), v128.load(t, 32));
+        b0 = v128.xor(up1(a0, b0), v128.load(t, 16));
+        a0 = v128.xor(up1(zero, a0), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 1) ^ <u32>i8x16.extract_lane_u(d1, 15)) << 6);
+        d1 = v128.xor(up1(c1, d1), v128.load(t, 48));
+        c1 = v128.xor(up1(b1, c1), v128.load(t, 32));
+        b1 = v128.xor(up1(a1, b1), v128.load(t, 16));
+        a1 = v128.xor(up1(zero, a1), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 2) ^ <u32>i8x16.extract_lane_u(d2, 15)) << 6);
+        d2 = v128.xor(up1(c2, d2), v128.load(t, 48));
+        c2 = v128.xor(up1(b2, c2), v128.load(t, 32));
+        b2 = v128.xor(up1(a2, b2), v128.load(t, 16));
+        a2 = v128.xor(up1(zero, a2), v128.load(t));
+      }
+      {
+        const t = TAB + (<usize>(<u32>load<u8>(s, 3) ^ <u32>i8x16.extract_lane_u(d3, 15)) << 6);
+        d3 = v128.xor(up1(c3, d3), v128.load(t, 48));
+        c3 = v128.xor(up1(b3, c3), v128.load(t, 32));
+        b3 = v128.xor(up1(a3, b3), v128.load(t, 16));
+        a3 = v128.xor(up1(zero, a3), v128.load(t));
+      }
+      s += stride;
+    }
+    const tr = TR + (pass << 6);
+    v128.store(tr, a0, 0);
+    v128.store(tr, b0, 16);
+    v128.store(tr, c0, 32);
+    v128.store(tr, d0, 48);
+    v128.store(tr, a1, 64);
+    v128.store(tr, b1, 80);
+    v128.store(tr, c1, 96);
+    v128.store(tr, d1, 112);
+    v128.store(tr, a2, 128);
+    v128.store(tr, b2, 144);
+    v128.store(tr, c2, 160);
+    v128.store(tr, d2, 176);
+    v128.store(tr, a3, 192);
+    v128.store(tr, b3, 208);
+    v128.store(tr, c3, 224);
+    v128.store(tr, d3, 240);
+  }
+  transpose(p, 64);
+}
+
+// REG + 16 * j + c = coefficient j of codeword c, which the kernels left in TR + 64 * c at lane
+// (lanes - p + j).
+function transpose(p: i32, lanes: i32): void {
+  const skip = <usize>(lanes - p);
   for (let j: usize = 0; j < <usize>p; j++) {
-    for (let c: usize = 0; c < 16; c++) store<u8>(REG + (j << 4) + c, load<u8>(TR + (c << 4) + skip + j));
+    for (let c: usize = 0; c < 16; c++) store<u8>(REG + (j << 4) + c, load<u8>(TR + (c << 6) + skip + j));
   }
 }
