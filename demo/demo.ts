@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dbs-demo-'));
 const passphrase = 'demo passphrase: use a long one';
 const kb = (n: number) => `${(n / 1000).toFixed(0)} kB`;
 const line = (step: string, text: string) => console.log(`${step.padEnd(9)} ${text.replace(/\n/g, "\n          ")}`);
-const logger = { warn: (m: string) => console.log(`          logger: ${m}`) };
+const logger = { warn: (m: string) => console.log(`          warning (reported, never dropped silently): ${m.replace(/: ENOENT.*/, ': ENOENT')}`) };
 
 async function main(): Promise<number> {
   console.log(`DBS demo: an embedded SQLite app with files, in ${dir}\n`);
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   const before = await snapshotDatabase(source, { filesDirs: [filesDir] });
   const rowCount = Object.values(before.tables).reduce((n, r) => n + r.length, 0);
   const fileBytes = Object.keys(before.files).reduce((n, f) => n + statSync(join(filesDir, f)).size, 0);
-  line('app', `${Object.keys(before.tables).length} models, ${rowCount} rows, ${Object.keys(before.files).length} files (${kb(fileBytes)})`);
+  line('app', `${Object.keys(before.tables).length} models, ${rowCount} rows, ${Object.keys(before.files).length} files (${kb(fileBytes)}); one avatar path points to a missing file on purpose`);
 
   // 2. Back up (atomic write, then re-read from disk and verified end to end).
   const file = join(dir, 'backup.dbs');
