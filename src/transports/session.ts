@@ -133,6 +133,10 @@ function makeSession(target: SSHTarget, client: InstanceType<typeof Client>, sft
       new Promise<void>((resolve) => {
         if (closed) return resolve();
         closed = true;
+        if (state.lost) {
+          client.end();
+          return resolve();
+        }
         client.once('close', () => resolve());
         sftp.end();
         client.end();
