@@ -4,22 +4,16 @@
 // and restore runs in its own process so its peak memory is its own; the payload is written to a
 // file (as the native tools write theirs).
 import { spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataTypes, Sequelize } from 'sequelize';
-import { capture } from '../src/data/capture.js';
-import { restore } from '../src/data/restore.js';
-import { BackupRegistry } from '../src/data/registry.js';
-import { fileSource } from '../src/io/file.node.js';
+import { Sequelize } from 'sequelize';
 import { fmt, hasTool, row, section, timeCommand } from './lib.js';
 
 type Dialect = 'postgres' | 'mariadb';
 const ROWS = Number(process.env.DBS_BENCH_ROWS || 1_000_000);
-const self = fileURLToPath(import.meta.url);
 
 function connect(dialect: Dialect, database: string): Sequelize {
   return dialect === 'postgres'
@@ -27,41 +21,11 @@ function connect(dialect: Dialect, database: string): Sequelize {
     : new Sequelize(database, 'root', '', { host: '127.0.0.1', port: 3306, dialect, logging: false });
 }
 
-function defineModels(sequelize: Sequelize): void {
-  const Customer = sequelize.define('Customer', {
-    id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
-    name: DataTypes.STRING,
-    email: DataTypes.STRING,
-    balance: DataTypes.DECIMAL(12, 2),
-    active: DataTypes.BOOLEAN,
-    meta: DataTypes.JSON,
-    joined: DataTypes.DATE(6),
-  }, { timestamps: false });
-  const Order = sequelize.define('Order', {
-    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
-    total: DataTypes.DECIMAL(12, 2),
-    status: DataTypes.ENUM('new', 'paid', 'shipped'),
-    placed: DataTypes.DATE(6),
-    note: DataTypes.TEXT,
-  }, { timestamps: false });
-  const Item = sequelize.define('Item', {
-    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
-    sku: DataTypes.STRING(32),
-    qty: DataTypes.INTEGER,
-    price: DataTypes.DOUBLE,
-  }, { timestamps: false });
-  Order.belongsTo(Customer, { foreignKey: 'customerId' });
-  Item.belongsTo(Order, { foreignKey: 'orderId' });
-}
-
 async function createDatabase(dialect: Dialect, name: string): Promise<void> {
   const admin = dialect === 'postgres' ? connect(dialect, 'postgres') : connect(dialect, '');
   await admin.query(dialect === 'postgres' ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
   await admin.close();
-  const s = connect(dialect, name);
-  defineModels(s);
-  await s.sync();
-  await s.close();
+  runChild(['schema', dialect, name]);
 }
 
 async function dropDatabase(dialect: Dialect, name: string): Promise<void> {
@@ -98,39 +62,14 @@ async function fill(dialect: Dialect, name: string): Promise<void> {
   await s.close();
 }
 
-/** Child mode: one capture or restore, prints {seconds, peakMiB, bytes} as JSON. */
-async function child(args: string[]): Promise<void> {
-  const [what, dialect, name, file] = args as ['capture' | 'restore', Dialect, string, string];
-  const s = connect(dialect, name);
-  defineModels(s);
-  const start = performance.now();
-  let bytes = 0;
-  if (what === 'capture') {
-    const out = createWriteStream(file);
-    for await (const chunk of capture({ sequelize: s, registry: new BackupRegistry() })) {
-      bytes += chunk.length;
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'close');
-  } else {
-    const source = await fileSource(file);
-    const stream = async function* () {
-      for (let at = 0; at < source.size; at += 1 << 20) yield await source.read(at, 1 << 20);
-    };
-    const result = await restore(stream(), { sequelize: s, registry: new BackupRegistry() });
-    bytes = source.size;
-    await source.close?.();
-    if (result.rows !== ROWS) throw new Error(`restored ${result.rows} rows, expected ${ROWS}`);
-  }
-  const seconds = (performance.now() - start) / 1000;
-  await s.close();
-  console.log(JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024, bytes }));
-}
+const childScript = fileURLToPath(new URL('./data-child.mjs', import.meta.url));
+const builtData = fileURLToPath(new URL('../dist/src/data/index.js', import.meta.url));
 
-function runChild(args: string[]): { seconds: number; peakMiB: number; bytes: number } {
+/** One step in its own process (bench/data-child.mjs): {seconds, peakMiB, bytes, rows, source}. */
+function runChild(args: string[]): { seconds: number; peakMiB: number; bytes: number; rows: number; source: string } {
   const prof = process.env.DBS_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DBS_BENCH_PROF}`] : [];
-  const r = spawnSync(process.execPath, [...prof, '--import', 'tsx', self, 'child', ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, DBS_BENCH_ROWS: String(ROWS) } });
+  const loader = existsSync(builtData) ? [] : ['--import', 'tsx'];
+  const r = spawnSync(process.execPath, [...prof, ...loader, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -174,8 +113,10 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     const dumpBytes = (await stat(dump)).size;
     const cap = runChild(['capture', dialect, src, payload]);
     const res = runChild(['restore', dialect, dst, payload]);
+    if (res.rows !== ROWS) throw new Error(`restored ${res.rows} rows, expected ${ROWS}`);
     const nativeName = dialect === 'postgres' ? 'pg_dump -Fc' : 'mysqldump --single-transaction';
     const nativeLoad = dialect === 'postgres' ? 'pg_restore' : 'mariadb < dump';
+    console.log(`  (steps run on ${cap.source}; peak memory is the whole process: Node, Sequelize, driver and the data layer)`);
     row('capture (payload to a file)', `${cap.seconds.toFixed(2)} s`, `${nativeName}: ${nativeCapture.toFixed(2)} s`, { ok: cap.seconds <= 0.85 * nativeCapture, text: '<= 0.85x' });
     row('  rows/s, payload size', `${fmt(ROWS / cap.seconds)}`, `${(cap.bytes / 1e6).toFixed(0)} MB payload, dump ${(dumpBytes / 1e6).toFixed(0)} MB`);
     row('  peak memory (capture process)', `${cap.peakMiB.toFixed(0)} MiB`, '', { ok: cap.peakMiB < 128, text: '< 128 MiB' });
@@ -188,14 +129,10 @@ async function benchDialect(dialect: Dialect): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') {
-  await child(process.argv.slice(3));
-} else {
-  for (const dialect of ['postgres', 'mariadb'] as Dialect[]) {
-    try {
-      await benchDialect(dialect);
-    } catch (error) {
-      console.log(`  ${dialect}: not measured: ${(error as Error).message.split('\n')[0]}`);
-    }
+for (const dialect of ['postgres', 'mariadb'] as Dialect[]) {
+  try {
+    await benchDialect(dialect);
+  } catch (error) {
+    console.log(`  ${dialect}: not measured: ${(error as Error).message.split('\n')[0]}`);
   }
 }

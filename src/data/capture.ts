@@ -153,7 +153,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
       cells.length = 5;
       cells.u32(rows);
       cells.length = end;
-      const out = writer.framed(RecordType.RowsCells, cells.buffer.slice(0, end));
+      const out = writer.framed(RecordType.RowsCells, new Uint8Array(cells.buffer.subarray(0, end)));
       cells.length = HEAD;
       return out;
     };

@@ -3,6 +3,7 @@
 // passes through JS numbers or Dates; restore with large multi-row INSERTs in one transaction with
 // foreign-key checks off for the session (InnoDB moves AUTO_INCREMENT past explicit keys itself).
 import type { Sequelize } from 'sequelize';
+import type { Readable } from 'node:stream';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
 import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
@@ -77,20 +78,52 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
         at = at + 1 === width ? 0 : at + 1;
         return binary[i] ? column.buffer() : column.string();
       };
-      const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast });
+      const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast }) as unknown as Readable;
       const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
+      // Rows are drained synchronously with read() (one promise per wake-up, not one per row).
+      let done = false;
+      let failure: Error | null = null;
+      let wake: (() => void) | null = null;
+      const signal = () => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      stream.on('readable', signal);
+      stream.on('end', () => {
+        done = true;
+        signal();
+      });
+      stream.on('error', (e: Error) => {
+        failure = e;
+        signal();
+      });
       let rows: Cell[][] = [];
       let size = 0;
-      for await (const raw of stream) {
-        const row = (raw as (string | Buffer | null)[]).map((v) => (v === null ? null : typeof v === 'string' ? v : new Uint8Array(v.buffer, v.byteOffset, v.length)));
-        rows.push(row);
-        for (const v of row) size += v === null ? 1 : v.length + 2;
-        if (size >= BATCH_BYTES) {
-          if (needsCells) onFileCells!(model, rows);
-          yield { kind: 'cells', rows };
-          rows = [];
-          size = 0;
+      for (;;) {
+        let raw: (string | Buffer | null)[] | null;
+        while ((raw = stream.read() as (string | Buffer | null)[] | null) !== null) {
+          for (let i = 0; i < raw.length; i++) {
+            const v = raw[i];
+            if (v === null) size += 1;
+            else {
+              size += v.length + 2;
+              if (typeof v !== 'string') raw[i] = new Uint8Array(v.buffer, v.byteOffset, v.length) as unknown as Buffer;
+            }
+          }
+          rows.push(raw as Cell[]);
+          if (size >= BATCH_BYTES) {
+            if (needsCells) onFileCells!(model, rows);
+            yield { kind: 'cells', rows };
+            rows = [];
+            size = 0;
+          }
         }
+        if (failure) throw failure;
+        if (done) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
       if (rows.length) {
         if (needsCells) onFileCells!(model, rows);

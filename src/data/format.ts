@@ -46,17 +46,17 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** A growable byte buffer for building record bodies. */
 export class ByteWriter {
-  buffer: Uint8Array;
+  buffer: Buffer;
   length = 0;
   constructor(initial = 1 << 16) {
-    this.buffer = new Uint8Array(initial);
+    this.buffer = Buffer.allocUnsafe(initial);
   }
   private ensure(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.length + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buffer.subarray(0, this.length));
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
   }
   byte(value: number): void {
@@ -86,15 +86,13 @@ export class ByteWriter {
   }
   /** varint byte length + UTF-8 bytes. */
   text(value: string): void {
-    // Worst case 3 bytes per UTF-16 unit; encodeInto avoids an intermediate buffer.
+    // Worst case 3 bytes per UTF-16 unit. Encode after room for a 5-byte varint, then close the
+    // gap when the varint is shorter (Buffer.write allocates nothing per call).
     this.ensure(10 + value.length * 3);
     const start = this.length;
-    // Reserve the length after encoding: encode at an offset that leaves room for a 5-byte varint.
-    const at = start + 5;
-    const { written } = encoder.encodeInto(value, this.buffer.subarray(at));
+    const written = this.buffer.write(value, start + 5, 'utf8');
     const lengthBytes = varintSize(written);
-    this.buffer.copyWithin(start + lengthBytes, at, at + written);
-    this.length = start;
+    if (lengthBytes !== 5) this.buffer.copyWithin(start + lengthBytes, start + 5, start + 5 + written);
     this.varint(written);
     this.length = start + lengthBytes + written;
   }
@@ -113,7 +111,7 @@ export class ByteWriter {
     }
   }
   take(): Uint8Array {
-    const out = this.buffer.slice(0, this.length);
+    const out = new Uint8Array(this.buffer.subarray(0, this.length));
     this.length = 0;
     return out;
   }
@@ -160,7 +158,8 @@ export class ByteReader {
   }
   bytes(length: number): Uint8Array {
     if (this.offset + length > this.body.length) throw new FormatError(`value of ${length} bytes runs past the end of its record`);
-    const out = this.body.slice(this.offset, this.offset + length);
+    // A copy in a plain Uint8Array (the body may be a Buffer, whose slice() is a view).
+    const out = new Uint8Array(this.body.subarray(this.offset, this.offset + length));
     this.offset += length;
     return out;
   }
