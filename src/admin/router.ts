@@ -7,8 +7,8 @@
 // a page is HTML-escaped; an upload is counted while it streams and refused past the limit; a
 // wrong passphrase or a damaged upload is found before anything touches the database.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,7 +238,11 @@ ${problem}
       const path = join(folder, name);
       const started = Date.now();
       await runBackup({ sequelize: options.sequelize, passphrase, path, createdAt: at, extra: options.backupOptions });
-      const { size } = await stat(path);
+      // Open, then remove: the bytes are sent from the open file, and nothing is left on disk
+      // even if the download is interrupted (where the OS allows removing an open file).
+      const handle = await open(path, 'r');
+      const { size } = await handle.stat();
+      await rm(folder, { recursive: true, force: true }).catch(() => {});
       log(`dbs admin: backup ${name} created (${size} bytes in ${Date.now() - started} ms), downloading`);
       res.writeHead(200, {
         ...SECURITY_HEADERS,
@@ -246,7 +250,7 @@ ${problem}
         'content-length': String(size),
         'content-disposition': `attachment; filename="${name}"`,
       });
-      await pipeline(createReadStream(path), res);
+      await pipeline(handle.createReadStream(), res);
     } catch (error) {
       log(`dbs admin: backup failed: ${describe(error)}`);
       if (res.headersSent) res.destroy();
