@@ -22,10 +22,15 @@ function clock(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
+/** A full GC before each timed run (bench/run.ts passes --expose-gc), so no run pays for the garbage of another. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 /** Median seconds of `runs` calls of fn. */
 async function timeIt(fn: () => unknown, n: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
+    collectGarbage();
     const start = clock();
     await fn();
     times.push(clock() - start);
@@ -106,6 +111,7 @@ async function correction(errors: number, erased = false): Promise<number> {
         }
       }
     }
+    collectGarbage();
     const start = clock();
     let fixed = 0;
     for (let i = 0; i < blocks.length; i++) {
