@@ -518,13 +518,34 @@ export async function inspectBackup(input: BackupInput): Promise<Inspection> {
       info,
       envelope,
       size: source.size,
-      summary: () => {
-        const lines = [`size ${source.size} bytes`];
-        for (const [k, v] of Object.entries(info as object)) lines.push(`${k}: ${v instanceof Date ? v.toISOString() : JSON.stringify(v)}`);
-        if (envelope) for (const [k, v] of Object.entries(envelope as object)) lines.push(`${k}: ${JSON.stringify(v)}`);
-        return lines.join('\n');
-      },
+      summary: () => describeInspection(info, envelope, source.size),
     };
   });
 }
 
+
+function describeInspection(info: ContainerReader['info'], envelope: EnvelopeInfo | undefined, size: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const kib = (x: number) => (x % (1 << 20) === 0 ? `${x >> 20} MiB` : x % 1024 === 0 ? `${x / 1024} KiB` : `${n(x)} bytes`);
+  const lines = [
+    `file        ${n(size)} bytes${size === info.expectedSize ? '' : ` (a clean file with these parameters has ${n(info.expectedSize)}: damaged or truncated)`}`,
+    `container   version ${info.version}, ${n(info.blockCount)} blocks of ${kib(info.blockSize)} stored twice, ${info.parity} RS parity symbols per codeword`,
+    `            payload ${n(info.payloadLength)} bytes (encrypted), written ${info.createdAt ? info.createdAt.toISOString() : '(unknown: both headers lost)'}`,
+    `            id ${info.id}; security header copies readable: ${info.metaCopies} of 3`,
+  ];
+  if (!envelope) lines.push('encryption  (the security header cannot be parsed)');
+  else {
+    lines.push(`encryption  ${envelope.suite}, ${kib(envelope.segmentSize)} segments, header ${envelope.headerLength} bytes`);
+    envelope.slots.forEach((slot, i) => {
+      const what =
+        slot.type === 'passphrase'
+          ? `passphrase (Argon2id ${slot.kdf.memoryKiB / 1024} MiB, ${slot.kdf.passes} passes, parallelism ${slot.kdf.parallelism}, ${slot.saltLength}-byte salt)`
+          : slot.type === 'x25519'
+            ? 'X25519 public-key recipient'
+            : `unknown slot type ${slot.code}`;
+      lines.push(`${i === 0 ? 'key slots  ' : '           '} ${i + 1}: ${what}`);
+    });
+  }
+  lines.push('(model names, row counts and file paths are encrypted: they need the passphrase)');
+  return lines.join('\n');
+}

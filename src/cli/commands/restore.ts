@@ -34,10 +34,17 @@ export const restoreCommand: CommandModule<GlobalArgs, Args> = {
       onProgress: ctx.progress(args),
     });
     ctx.exitCode = result.healed ? EXIT.HEALED : EXIT.OK;
-    const r = result as unknown as { summary?: () => string };
-    const text = (typeof r.summary === 'function' ? r.summary() : 'restored') + (args.dryRun ? ' (dry run: rolled back, nothing written)' : '');
-    const healedText = result.healed ? `\nthe backup was damaged and has been healed on the fly: ${result.integrity.summary()}` : '';
+    const parts = [
+      `${args.dryRun ? 'dry run (rolled back, nothing written): would restore' : 'restored'} ${result.rows.toLocaleString('en-US')} rows into ${result.models.length} models, ` +
+        `${result.files.restored} files (${result.files.bytes.toLocaleString('en-US')} bytes)${result.flushed ? ', after deleting the existing rows (--flush)' : ''}`,
+    ];
+    if (result.nonEmptyModels.length) parts.push(`merged into models that already held rows: ${result.nonEmptyModels.join(', ')}`);
+    if (result.skippedModels.length) parts.push(`not restored (the app does not define them): ${result.skippedModels.join(', ')}`);
+    if (result.discardedColumns.length) parts.push(`columns the target does not have (values not restored): ${result.discardedColumns.map((c) => `${c.model}.${c.column}`).join(', ')}`);
+    if (result.files.skipped.length) parts.push(`files not restored: ${result.files.skipped.map((f) => `${f.path} (${f.reason})`).join('; ')}`);
+    if (result.healed) parts.push(`the backup was damaged and has been healed on the fly: ${result.integrity.summary()}`);
+    const text = parts.join('\n');
     const { integrity, ...rest } = result as unknown as Record<string, unknown>;
-    ctx.print(args, text + healedText, { command: 'restore', ...rest, integrity, dryRun: Boolean(args.dryRun) });
+    ctx.print(args, text, { command: 'restore', ...rest, integrity, dryRun: Boolean(args.dryRun) });
   },
 };
