@@ -105,6 +105,7 @@ class WasmCodec implements Codec {
   readonly #wasm: CodecExports;
   readonly #work: number;
   #bytes: Uint8Array;
+  #layout: BlockLayout | undefined; // of the last block size seen (blocks are mostly one size)
 
   constructor(wasm: CodecExports, parity: number) {
     this.#wasm = wasm;
@@ -114,7 +115,7 @@ class WasmCodec implements Codec {
   }
 
   encode(data: Uint8Array, into?: Uint8Array): Uint8Array {
-    const layout = blockLayout(bytesLength(data, 'data'), this.parity);
+    const layout = this.#layoutOf(data);
     if (into !== undefined) expectParityLength(layout, into);
     if (layout.dataLength === 0) return into ?? new Uint8Array(0);
     const { d, p } = this.#load(layout, data, undefined, 0);
@@ -126,7 +127,7 @@ class WasmCodec implements Codec {
   }
 
   check(data: Uint8Array, parity: Uint8Array): boolean {
-    const layout = blockLayout(bytesLength(data, 'data'), this.parity);
+    const layout = this.#layoutOf(data);
     expectParityLength(layout, parity);
     if (layout.dataLength === 0) return true;
     const { d, p } = this.#load(layout, data, parity, 0);
@@ -134,7 +135,7 @@ class WasmCodec implements Codec {
   }
 
   decode(data: Uint8Array, parity: Uint8Array, erasures?: ArrayLike<number>): DecodeResult {
-    const layout = blockLayout(bytesLength(data, 'data'), this.parity);
+    const layout = this.#layoutOf(data);
     expectParityLength(layout, parity);
     const total = layout.dataLength + layout.parityLength;
     const nErasures = erasures?.length ?? 0;
@@ -160,6 +161,12 @@ class WasmCodec implements Codec {
     }
     const failedCodewords = Array.from(new Uint32Array(this.#bytes.buffer, failed, nFailed));
     return { ok: nFailed === 0, corrected, failedCodewords };
+  }
+
+  #layoutOf(data: Uint8Array): BlockLayout {
+    const length = bytesLength(data, 'data');
+    if (this.#layout?.dataLength !== length) this.#layout = blockLayout(length, this.parity);
+    return this.#layout;
   }
 
   // Lays the block out in WASM memory (growing it once when a bigger block arrives), copies the
@@ -188,9 +195,12 @@ class WasmCodec implements Codec {
   }
 }
 
-function bytesLength(value: Uint8Array, what: string): number {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
-  return value.length;
+function bytesLength(value: unknown, what: string): number {
+  // the second test accepts a Uint8Array from another realm (iframe, vm context)
+  if (!(value instanceof Uint8Array) && !(ArrayBuffer.isView(value) && value.constructor?.name === 'Uint8Array')) {
+    throw new TypeError(`${what} must be a Uint8Array`);
+  }
+  return (value as Uint8Array).length;
 }
 
 function expectParityLength(layout: BlockLayout, parity: Uint8Array): void {

@@ -233,6 +233,16 @@ test('arguments: wrong parity length, bad erasures and non-bytes are refused wit
   await assert.throws(() => loadCodec({ parity: 3 }), /even integer/);
 });
 
+test('a Uint8Array from another realm (vm context) is accepted; a Uint16Array is not', async () => {
+  const { runInNewContext } = await import('node:vm');
+  const codec = await loadCodec();
+  const foreign = runInNewContext('new Uint8Array(300).map((_, i) => i & 0xff)') as Uint8Array;
+  assert.not.ok(foreign instanceof Uint8Array);
+  const local = new Uint8Array(300).map((_, i) => i & 0xff);
+  assert.ok(Buffer.from(codec.encode(foreign)).equals(Buffer.from(codec.encode(local))));
+  assert.throws(() => codec.encode(new Uint16Array(300) as unknown as Uint8Array), /data must be a Uint8Array/);
+});
+
 test('empty data: no parity, clean, nothing to decode', async () => {
   const codec = await loadCodec();
   const empty = new Uint8Array(0);
