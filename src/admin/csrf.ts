@@ -1,7 +1,7 @@
 // CSRF protection for the admin forms without server-side sessions: a random per-browser value
 // in an HttpOnly, SameSite=Strict cookie, and in each form an HMAC of that value under a server
 // secret. A POST must carry both and they must match; a site that can plant a cookie still
-// cannot compute the token. Origin, when the browser sends it, must be this host.
+// cannot compute the token. Origin, when the browser names one, must be this host.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -48,6 +48,8 @@ export class Csrf {
 
   /** True when `token` is this browser's token and the request did not come from another origin. */
   verify(req: IncomingMessage, token: unknown): boolean {
+    // "null" is what a browser sends when a referrer policy hides the origin: no information
+    // either way, so the token decides.
     const origin = req.headers.origin;
     if (origin && origin !== 'null') {
       let host: string;
@@ -57,8 +59,6 @@ export class Csrf {
         return false;
       }
       if (host !== req.headers.host) return false;
-    } else if (origin === 'null') {
-      return false;
     }
     const value = readCookie(req, CSRF_COOKIE);
     if (!value || typeof token !== 'string' || token.length === 0) return false;

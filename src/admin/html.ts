@@ -50,7 +50,7 @@ export function page(options: { title: string; base: string; body: Html }): stri
   const { title, base, body } = options;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${title} · DBS</title><style>${new Html(STYLE)}</style></head>
+<meta name="referrer" content="same-origin"><title>${title} · DBS</title><style>${new Html(STYLE)}</style></head>
 <body><header><div><strong>DBS backups</strong><a href="${base}/backup">Download a backup</a><a href="${base}/restore">Restore</a><a href="${base}/validator">Validate a file</a></div></header>
 <main>${body}</main></body></html>`.text;
 }

@@ -49,7 +49,7 @@ export function summarize(report: RestoreReport): RestoreSummary {
     warnings.push(`Columns this application does not have were not restored: ${report.discardedColumns.map((c) => `${c.model}.${c.column}`).join(', ')}`);
   }
   for (const f of report.files.skipped) warnings.push(`File not restored: ${f.path} (${f.reason})`);
-  if (report.nonEmptyModels.length) warnings.push(`These tables already held rows (merged, not flushed): ${report.nonEmptyModels.join(', ')}`);
+  if (!report.flushed && report.nonEmptyModels.length) warnings.push(`These tables already held rows (merged, not flushed): ${report.nonEmptyModels.join(', ')}`);
   return {
     healed: report.healed,
     healedDetail: report.healed ? report.integrity.summary().split('\n')[0] : undefined,

@@ -13,6 +13,11 @@ import { escapeHtml, html } from '../../src/admin/html.js';
 import { validateBackup } from '../../src/pipeline/api.js';
 import { openShop, requirePostgres, type Shop } from './shop.js';
 import { damageBeyondRepair } from '../web/damage.js';
+import { launchBrowser, requireChromium } from '../helpers/browser.js';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const enabled = await requirePostgres();
 const PASSPHRASE = 'correct horse battery staple 7';
@@ -351,6 +356,39 @@ test('the validator page is served with a no-network policy, linked from the for
   assert.is(res.status, 200);
   assert.match(res.headers.get('content-security-policy') ?? '', "connect-src 'none'");
   assert.match(await res.text(), 'Backup validator');
+});
+
+test('in a real browser: the backup form downloads, the restore form restores (CSRF cookie and all)', async () => {
+  if (!enabled || !(await requireChromium())) return;
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ acceptDownloads: true, extraHTTPHeaders: ROOT, viewport: { width: 900, height: 900 } });
+    const page = await context.newPage();
+    const atBackup = await shop.rows();
+    await page.goto(url + '/backup');
+    await page.fill('#passphrase', PASSPHRASE);
+    await page.fill('#confirm', PASSPHRASE);
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('button[type=submit]')]);
+    assert.match(file.suggestedFilename(), /^shop-\d{8}-\d{6}Z\.dbs$/);
+    const saved = join(temp, '..', `dbs-admin-browser-${process.pid}.dbs`);
+    await file.saveAs(saved);
+
+    await shop.sequelize.query('DELETE FROM books WHERE id % 2 = 0');
+    await page.goto(url + '/restore');
+    await page.fill('#passphrase', PASSPHRASE);
+    await page.check('input[name=flush]');
+    await page.uncheck('input[name=dryRun]');
+    await page.setInputFiles('#backup', saved);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const text = (await page.textContent('main')) ?? '';
+    assert.match(text, 'Restore finished');
+    assert.equal(await shop.rows(), atBackup);
+    mkdirSync(join(root, 'test-output'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test-output/admin-restore-result.png'), fullPage: true });
+    await rm(saved, { force: true });
+  } finally {
+    await browser.close();
+  }
 });
 
 test('the passphrase never reaches a log line', () => {
