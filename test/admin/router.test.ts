@@ -385,6 +385,12 @@ test('in a real browser: the backup form downloads, the restore form restores (C
     assert.equal(await shop.rows(), atBackup);
     mkdirSync(join(root, 'test-output'), { recursive: true });
     await page.screenshot({ path: join(root, 'test-output/admin-restore-result.png'), fullPage: true });
+
+    // The validator page as the router serves it (its CSP header on top of the page's own).
+    await page.click('text=Validate a file');
+    await page.setInputFiles('#file', saved);
+    await page.waitForSelector('#verdict[data-verdict]', { timeout: 45_000 });
+    assert.is(await page.getAttribute('#verdict', 'data-verdict'), 'clean');
     await rm(saved, { force: true });
   } finally {
     await browser.close();
