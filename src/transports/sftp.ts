@@ -142,9 +142,6 @@ export async function pushBackup(source: BackupSource, name: string, target: SSH
       if (!keepPart) await sftpCall.unlink(sftp, part).catch(() => {});
       throw mapped;
     }
-  }).catch((error) => {
-    // The session itself broke (the server vanished mid-push): same typed error.
-    throw error instanceof DbsError ? error : new UnreachableError(`push of ${name} to ${target.server} failed: ${(error as Error).message}`, { server: target.server, cause: error });
   });
 }
 

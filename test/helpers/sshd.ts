@@ -5,7 +5,7 @@
 // switch to that user. Everything is under one temp dir, removed by stop().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,24 @@ export async function probeSshd(): Promise<void> {
   }
 }
 
+/** SIGKILLs every process running as `uid` (the test user's sessions); reads /proc, needs no procps. */
+export function killUserProcesses(uid: number): number {
+  let killed = 0;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+      if (Number(real) === uid && /^State:\s+[^Z]/m.test(status)) {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return killed;
+}
+
 function run(cmd: string, args: string[], input?: string): string {
   const result = spawnSync(cmd, args, { input, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
@@ -84,12 +102,13 @@ export async function startSshd(): Promise<Sshd> {
   const agents: ChildProcess[] = [];
   let sshd: ChildProcess | undefined;
   let userCreated = false;
+  let uid: number | undefined;
 
   const cleanupSync = () => {
     if (sshd && sshd.exitCode === null) sshd.kill('SIGTERM');
     for (const agent of agents) if (agent.exitCode === null) agent.kill('SIGTERM');
     if (userCreated) {
-      spawnSync('pkill', ['-KILL', '-u', user]); // only the test user's own sessions
+      if (uid !== undefined) killUserProcesses(uid); // only the test user's own sessions
       spawnSync('userdel', ['-f', user]);
       userCreated = false;
     }
@@ -110,10 +129,11 @@ export async function startSshd(): Promise<Sshd> {
     run('useradd', ['-M', '-d', home, '-s', '/bin/sh', user]);
     userCreated = true;
     run('chpasswd', [], `${user}:${password}\n`);
-    const uid = Number(run('id', ['-u', user]).trim());
+    const userId = Number(run('id', ['-u', user]).trim());
+    uid = userId;
     const gid = Number(run('id', ['-g', user]).trim());
     await mkdir(home, { mode: 0o755 });
-    await chown(home, uid, gid);
+    await chown(home, userId, gid);
 
     const hostKey = (type: 'ed25519' | 'ecdsa') => {
       const path = join(dir, `ssh_host_${type}_key`);
@@ -196,7 +216,7 @@ export async function startSshd(): Promise<Sshd> {
       port,
       dir,
       user,
-      uid,
+      uid: userId,
       gid,
       home,
       password,
@@ -217,14 +237,14 @@ export async function startSshd(): Promise<Sshd> {
       async makeDir(name, mode = 0o755) {
         const path = join(home, name);
         await mkdir(path, { recursive: true });
-        await chown(path, uid, gid);
+        await chown(path, userId, gid);
         await chmod(path, mode);
         return path;
       },
       async mountTmpfs(name, bytes) {
         const path = join(home, name);
         await mkdir(path, { recursive: true });
-        run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755,uid=${uid},gid=${gid}`, 'tmpfs', path]);
+        run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755,uid=${userId},gid=${gid}`, 'tmpfs', path]);
         mounts.push(path);
         return path;
       },

@@ -206,6 +206,22 @@ test('a source that fails mid-push leaves neither the final name nor a .part', a
   assert.equal(await readdir(dir), []);
 });
 
+test('an aborted push leaves neither the final name nor a .part', async () => {
+  if (!sshd) return;
+  const dir = await freshDir();
+  const controller = new AbortController();
+  try {
+    await pushBackup(seededBytes(16 << 20, 14), 'aborted.dbs', target(sshd, { remoteDir: dir }), {
+      signal: controller.signal,
+      onProgress: (done) => done > 2 << 20 && controller.abort(),
+    });
+    assert.unreachable('the push must stop');
+  } catch (error) {
+    assert.is((error as Error).name, 'AbortError');
+  }
+  assert.equal(await readdir(dir), []);
+});
+
 test('pull: a missing backup, an existing local file, and a download that does not validate', async () => {
   if (!sshd) return;
   const dir = await freshDir();

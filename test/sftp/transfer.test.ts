@@ -13,7 +13,7 @@ import { PulledBackupInvalidError, RemoteNotFoundError } from '../../src/transpo
 import { deleteBackup, listBackups, pullBackup, pushBackup } from '../../src/transports/sftp.js';
 import { SSHTarget, type SSHTargetOptions } from '../../src/transports/target.js';
 import { requireService, seededBytes } from '../helpers/env.js';
-import { probeSshd, startSshd, type Sshd } from '../helpers/sshd.js';
+import { killUserProcesses, probeSshd, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const enabled = await requireService('sshd', probeSshd);
 const sshd: Sshd | undefined = enabled ? await startSshd() : undefined;
@@ -134,7 +134,7 @@ test('an upload cut off by a dropped connection keeps name.part and resumes from
       onProgress: (done) => {
         if (!killed && done > 6 << 20) {
           killed = true;
-          spawnSync('pkill', ['-KILL', '-u', sshd.user]); // the server side of the session dies
+          assert.ok(killUserProcesses(sshd.uid) > 0, 'the server side of the session dies');
         }
       },
     });
