@@ -27,6 +27,7 @@ import {
   writeContainer,
   type CaptureOptions,
   type CaptureSummary,
+  type DataRestoreOptions,
   type ContainerReader,
   type EnvelopeInfo,
   type Identity,
@@ -37,7 +38,7 @@ import {
   type Sealed,
   type RestoreResult,
 } from './layers.js';
-import { toLogger, type Logger, type LoggerLike, type ProgressListener } from './logger.js';
+import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type ProgressListener } from './logger.js';
 
 /** What can be read: a path, the bytes, or any ByteSource. */
 export type BackupInput = string | Uint8Array | ByteSource;
@@ -133,8 +134,28 @@ async function openInput(input: BackupInput): Promise<ByteSource> {
   return input;
 }
 
-async function withReader<T>(input: BackupInput, work: (reader: ContainerReader, source: ByteSource) => Promise<T>): Promise<T> {
-  const source = await openInput(input);
+/** A ByteSource that reports bytes read (a check reads the file about twice: total is 2x its size). */
+function watched(source: ByteSource, phase: ProgressEvent['phase'], onProgress?: ProgressListener): ByteSource {
+  if (!onProgress) return source;
+  let done = 0;
+  return {
+    size: source.size,
+    async read(offset, length) {
+      const bytes = await source.read(offset, length);
+      done += bytes.length;
+      onProgress({ phase, unit: 'bytes', done, total: Math.max(done, 2 * source.size) });
+      return bytes;
+    },
+    close: source.close?.bind(source),
+  };
+}
+
+async function withReader<T>(
+  input: BackupInput,
+  work: (reader: ContainerReader, source: ByteSource) => Promise<T>,
+  progress?: { phase: ProgressEvent['phase']; onProgress?: ProgressListener },
+): Promise<T> {
+  const source = watched(await openInput(input), progress?.phase ?? 'read', progress?.onProgress);
   try {
     const reader = await openContainer(source);
     return await work(reader, source);
@@ -161,8 +182,8 @@ function failedBlocks(report: IntegrityReport): number[] {
  * byte, then every GCM tag and every compression frame. The data key of the envelope just sealed
  * is used (no second Argon2 derivation), so this works for recipient-only backups too.
  */
-async function verifyWritten(source: ByteSource, sealed: Sealed): Promise<'decryption'> {
-  const reader = await openContainer(source);
+async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener): Promise<'decryption'> {
+  const reader = await openContainer(watched(source, 'verify', onProgress));
   const report = await reader.validate();
   if (!report.ok || report.healed) {
     throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`);
@@ -263,7 +284,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
         ? async (temp) => {
             const source = await fileSource(temp);
             try {
-              verified = await verifyWritten(source, sealed);
+              verified = await verifyWritten(source, sealed, options.onProgress);
             } finally {
               await source.close?.();
             }
@@ -355,7 +376,7 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
         `${ok ? (integrity.healed ? 'OK after healing' : 'OK') : 'DAMAGED beyond repair'}: ${integrity.summary()}` +
         (decrypted ? `; decrypted and decompressed ${payloadBytes} payload bytes, every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
     };
-  });
+  }, { phase: 'validate', onProgress: options.onProgress });
 }
 
 export interface RestoreOptions {
@@ -395,17 +416,12 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
       dryRun: options.dryRun,
       restoreRoots: options.restoreRoots,
       storageRoot: options.storageRoot,
-      registry: options.registry,
+      registry: options.registry as DataRestoreOptions['registry'],
       logger,
-      onProgress: options.onProgress
-        ? (event: unknown) => {
-            const e = event as { rows?: number; model?: string; done?: number; total?: number };
-            options.onProgress!({ phase: 'restore', unit: 'rows', done: e.rows ?? e.done ?? 0, total: e.total, detail: e.model });
-          }
-        : undefined,
-    } as never);
+      // The bar follows the bytes read (it has a total); rows loaded are counted in the result.
+    });
     return Object.assign(result as object, { healed: integrity.healed, integrity }) as RestoreReport;
-  });
+  }, { phase: 'restore', onProgress: options.onProgress });
 }
 
 export interface HealResult {
@@ -434,7 +450,7 @@ export async function healBackup(
     let after: IntegrityReport | undefined;
     const { path } = await writeFileAtomic(output, healContainer(source), {
       overwrite: options.overwrite || sameFile,
-      onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'heal', unit: 'bytes', done }) : undefined,
+      onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'write', unit: 'bytes', done }) : undefined,
       verify: async (temp) => {
         const written = await fileSource(temp);
         try {
@@ -452,7 +468,7 @@ export async function healBackup(
       healed: before.healed,
       summary: () => (before.healed ? `healed into ${path}: ${before.summary()}` : `the input was clean; a verified copy was written to ${path}`),
     };
-  });
+  }, { phase: 'heal', onProgress: options.onProgress });
 }
 
 /**
