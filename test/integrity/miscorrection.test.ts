@@ -50,7 +50,8 @@ async function measure(errors: number, erasures: number, blocks: number, seed: n
         assert.equal(now, codewordOf(damaged, damagedParity, c, P), 'a failed codeword is left as it was');
         continue;
       }
-      const right = now.every((v, i) => v === codewordOf(original, cleanParity, c, P)[i]);
+      const want = codewordOf(original, cleanParity, c, P);
+      const right = now.every((v, i) => v === want[i]);
       if (right) tally.right++;
       else tally.miscorrected++;
       if (verified < 40) {
