@@ -55,7 +55,7 @@ async function main() {
   row('BLAKE2b-256 hash-wasm, 64 KiB blocks', `${fmt(hashRate)} MB/s`, 'about 850 MB/s in measurements.md');
 
   section('dbs container (single thread)');
-  let container = new Uint8Array(0);
+  let container: Uint8Array = new Uint8Array(0);
   const encodeTime = await timeIt(async () => {
     container = await collect(writeContainer(chunks(), { meta: new Uint8Array(300), blockSize: BLOCK, parity: PARITY, spool: memorySpool }));
   }, RUNS);

@@ -38,7 +38,8 @@ const MAX_RUNS_ENUMERATED = 8;
 const MAX_DECODE_TRIES = 96;
 const MERGE_GAP = 4;
 const MAX_PINNED_RUNS = 2;
-const MAX_PIN_TRIES = 160;
+const MAX_PIN_TRIES = 4096;
+const MAX_E_TRIES = 320;
 
 /**
  * Heals one block. `hashes` are the acceptable BLAKE2b-256 digests (the manifest's, or the frame
@@ -50,6 +51,7 @@ export function healBlock(
   hashers: Hashers,
   hashes: Uint8Array[],
   copies: [BlockBody | undefined, BlockBody | undefined],
+  options: { quick?: boolean } = {},
 ): HealResult {
   const [c0, c1] = copies;
   const state: [CopyState, CopyState] = [c0 ? 'damaged' : 'missing', c1 ? 'damaged' : 'missing'];
@@ -78,7 +80,7 @@ export function healBlock(
     if (fixed) return { outcome: 'rs', data: fixed, copies: state };
   }
   if (c0 && c1) {
-    const fixed = combine(codec, c0, c1, ok);
+    const fixed = combine(codec, c0, c1, ok, options.quick ?? false);
     if (fixed) return { outcome: 'combined', data: fixed, copies: state };
     return { outcome: 'failed', copies: state, reason: 'damage in both copies overlaps beyond the parity budget' };
   }
@@ -104,7 +106,8 @@ interface Run {
   prefer: 0 | 1;
 }
 
-function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array) => boolean): Uint8Array | undefined {
+/** With `quick`, only the bounded steps (a) and (b) run: after many failed blocks a read stays fast. */
+function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array) => boolean, quick: boolean): Uint8Array | undefined {
   const L = c0.data.length;
   const layout = blockLayout(L, codec.parity);
   const total = L + layout.parityLength;
@@ -140,6 +143,7 @@ function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array)
     if (solved && ok(solved.data)) return solved.data;
   }
 
+  if (quick) return undefined;
   for (const run of runs) run.prefer = looksWiped(at1, run) && !looksWiped(at0, run) ? 0 : looksWiped(at0, run) ? 1 : 0;
 
   // (c) choose a copy per run. The largest runs are enumerated; the others become erasures.
@@ -214,17 +218,35 @@ function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array)
     let tries = options.reduce((n, o) => n * o.length, 1);
     if (tries > MAX_PIN_TRIES) continue;
     const pick = new Array<number>(pins).fill(0);
+    const b0: BlockBody = { data: c0.data.slice(), parity: c0.parity.slice() };
+    const b1: BlockBody = { data: c1.data.slice(), parity: c1.parity.slice() };
+    // Copies body range [from, to) of `source` into both work copies (memcpy, data and parity parts).
+    const fill = (from: number, to: number, source: BlockBody) => {
+      if (from >= to) return;
+      if (from < L) {
+        const end = Math.min(to, L);
+        const part = source.data.subarray(from, end);
+        b0.data.set(part, from);
+        b1.data.set(part, from);
+      }
+      if (to > L) {
+        const start = Math.max(from, L) - L;
+        const part = source.parity.subarray(start, to - L);
+        b0.parity.set(part, start);
+        b1.parity.set(part, start);
+      }
+    };
     while (tries-- > 0) {
-      const b0: BlockBody = { data: c0.data.slice(), parity: c0.parity.slice() };
-      const b1: BlockBody = { data: c1.data.slice(), parity: c1.parity.slice() };
       pinned.forEach((r, n) => {
         const { at: split, first } = options[n][pick[n]];
-        for (let i = r.start; i < r.end; i++) {
-          if (i >= split - window && i < split + window) continue; // left to the solve
-          const source = i < split ? first : 1 - first;
-          const v = source === 0 ? at0(i) : at1(i);
-          if (i < L) b0.data[i] = b1.data[i] = v;
-          else b0.parity[i - L] = b1.parity[i - L] = v;
+        const lo = Math.max(r.start, split - window);
+        const hi = Math.min(r.end, split + window);
+        fill(r.start, lo, first === 0 ? c0 : c1);
+        fill(hi, r.end, first === 0 ? c1 : c0);
+        // The window is left to the solve: each work copy keeps its own bytes there.
+        if (lo < hi) {
+          if (lo < L) { b0.data.set(c0.data.subarray(lo, Math.min(hi, L)), lo); b1.data.set(c1.data.subarray(lo, Math.min(hi, L)), lo); }
+          if (hi > L) { const a = Math.max(lo, L) - L; b0.parity.set(c0.parity.subarray(a, hi - L), a); b1.parity.set(c1.parity.subarray(a, hi - L), a); }
         }
       });
       const solved = solveChoices(codec.parity, layout.stride, layout.dataPerCodeword, L, b0, b1);
@@ -232,6 +254,47 @@ function combine(codec: Codec, c0: BlockBody, c1: BlockBody, ok: (d: Uint8Array)
       for (let n = 0; n < pins; n++) {
         if (++pick[n] < options[n].length) break;
         pick[n] = 0;
+      }
+    }
+  }
+
+  // (e) the same with some damage common to both copies (scattered bytes hit in both): one run
+  // split on a finer grid, a window of p/4 erasures per codeword around the split point, the
+  // small runs as erasures, the next two runs by every assignment, then errors-and-erasures
+  // decoding, which leaves room for p/8 errors per codeword that neither copy got right.
+  const window = Math.max(1, Math.floor((codec.parity / 4) * layout.stride / 2));
+  const budget = (codec.parity / 2) * layout.stride;
+  for (const split of order.slice(0, 2)) {
+    const rest = order.filter((r) => r !== split).slice(0, 2);
+    const restSmall = order.filter((r) => r !== split && !rest.includes(r));
+    let smallCount = 0;
+    for (const r of restSmall) smallCount += r.end - r.start;
+    if (smallCount + 2 * window > budget) continue;
+    {
+      let tries = 0;
+      for (let at = split.start; ; at = Math.min(split.end, at + 2 * window)) {
+        for (const first of [0, 1] as const) {
+          for (let mask = 0; mask < 1 << rest.length; mask++) {
+            if (++tries > MAX_E_TRIES) break;
+            const d = c0.data.slice();
+            const p = c0.parity.slice();
+            const erasures: number[] = [];
+            const put = (i: number, source: number) => {
+              if (source === 0) return;
+              if (i < L) d[i] = c1.data[i];
+              else p[i - L] = c1.parity[i - L];
+            };
+            for (let i = split.start; i < split.end; i++) {
+              if (i >= at - window && i < at + window) erasures.push(i);
+              else put(i, i < at ? first : 1 - first);
+            }
+            rest.forEach((r, j) => { for (let i = r.start; i < r.end; i++) put(i, ((mask >> j) & 1) ^ r.prefer); });
+            for (const r of restSmall) for (let i = r.start; i < r.end; i++) erasures.push(i);
+            const fixed = tryDecode(codec, d, p, erasures, ok);
+            if (fixed) return fixed;
+          }
+        }
+        if (at === split.end) break;
       }
     }
   }
@@ -280,72 +343,83 @@ const gfMul = (a: number, b: number) => (a === 0 || b === 0 ? 0 : EXP[LOG[a] + L
 function solveChoices(p: number, N: number, k: number, L: number, c0: BlockBody, c1: BlockBody): { data: Uint8Array } | undefined {
   const d = c0.data.slice();
   const limit = solveLimit(p);
-  const rows = 8 * p;
-  const words = Math.ceil((limit + 1) / 32); // unknowns + the right-hand side bit
-  const eq = new Uint32Array(rows * words);
-  const pos: number[] = []; // body offsets of the differing symbols
-  const deg: number[] = [];
+  const words = (8 * p) >>> 5; // a column of the system: 8p bits (p is even, so 8p is a multiple of 16)
+  const W = Math.max(1, Math.ceil((8 * p) / 32));
+  const cols = new Int32Array((limit + 1) * W); // column i: the 8p equation bits of unknown i
+  const comb = new Int32Array((limit + 1) * 4); // which original unknowns each reduced column combines
+  const pivot = new Int32Array(limit + 1); // pivot bit of reduced column i, or -1
+  const pos = new Int32Array(limit + 1);
+  const deg = new Int32Array(limit + 1);
   const syn = new Uint8Array(p);
+  const cw = Math.ceil((limit + 1) / 32);
+  void words;
   for (let j = 0; j < N; j++) {
-    pos.length = 0;
-    deg.length = 0;
-    syn.fill(0);
-    // Syndromes of copy 0 (Horner, highest degree first) and the differing positions.
+    // The differing symbols of codeword j.
+    let u = 0;
     for (let s = 0; s < k + p; s++) {
-      let v: number;
-      let at: number;
-      let differs: boolean;
-      if (s < k) {
-        at = j + s * N;
-        if (at >= L) { v = 0; differs = false; } else { v = c0.data[at]; differs = v !== c1.data[at]; }
-      } else {
-        at = L + j + (s - k) * N;
-        v = c0.parity[at - L];
-        differs = v !== c1.parity[at - L];
-      }
-      for (let l = 0; l < p; l++) syn[l] = gfMul(syn[l], EXP[l]) ^ v;
-      if (differs) {
-        pos.push(at);
-        deg.push(k + p - 1 - s);
-      }
+      const at = s < k ? j + s * N : L + j + (s - k) * N;
+      if (s < k && at >= L) continue;
+      const differs = at < L ? c0.data[at] !== c1.data[at] : c0.parity[at - L] !== c1.parity[at - L];
+      if (!differs) continue;
+      if (u === limit) return undefined;
+      pos[u] = at;
+      deg[u] = k + p - 1 - s;
+      u++;
     }
-    const u = pos.length;
     if (u === 0) continue;
-    if (u > limit) return undefined;
-    eq.fill(0);
-    const rhs = u; // bit index of the right-hand side
-    for (let l = 0; l < p; l++) {
-      for (let b = 0; b < 8; b++) if ((syn[l] >> b) & 1) eq[(l * 8 + b) * words + (rhs >>> 5)] |= 1 << (rhs & 31);
+    // Syndromes of copy 0 (Horner, highest degree first).
+    syn.fill(0);
+    for (let s = 0; s < k + p; s++) {
+      const at = s < k ? j + s * N : L + j + (s - k) * N;
+      const v = s < k ? (at < L ? c0.data[at] : 0) : c0.parity[at - L];
+      for (let l = 0; l < p; l++) {
+        const x = syn[l];
+        syn[l] = (x === 0 ? 0 : EXP[LOG[x] + l]) ^ v;
+      }
     }
+    // Columns: unknown i contributes d_i * alpha^(l * deg_i) to syndrome l; bit b of syndrome l is row 8l + b.
+    cols.fill(0, 0, (u + 1) * W);
+    comb.fill(0, 0, (u + 1) * cw);
     for (let i = 0; i < u; i++) {
       const at = pos[i];
       const di = at < L ? c0.data[at] ^ c1.data[at] : c0.parity[at - L] ^ c1.parity[at - L];
+      const logd = LOG[di];
       for (let l = 0; l < p; l++) {
-        const coef = gfMul(di, EXP[(l * deg[i]) % 255]);
-        for (let b = 0; b < 8; b++) if ((coef >> b) & 1) eq[(l * 8 + b) * words + (i >>> 5)] |= 1 << (i & 31);
+        const coef = EXP[(logd + ((l * deg[i]) % 255)) % 255];
+        const row = 8 * l;
+        cols[i * W + (row >>> 5)] |= coef << (row & 31);
       }
+      comb[i * cw + (i >>> 5)] |= 1 << (i & 31);
     }
-    // Gaussian elimination over GF(2).
-    const pivotRow = new Int32Array(u).fill(-1);
-    let r = 0;
-    for (let col = 0; col < u && r < rows; col++) {
-      const w = col >>> 5;
-      const bit = 1 << (col & 31);
-      let found = -1;
-      for (let q = r; q < rows; q++) if (eq[q * words + w] & bit) { found = q; break; }
-      if (found < 0) continue;
-      if (found !== r) for (let x = 0; x < words; x++) { const t = eq[r * words + x]; eq[r * words + x] = eq[found * words + x]; eq[found * words + x] = t; }
-      for (let q = 0; q < rows; q++) {
-        if (q !== r && eq[q * words + w] & bit) for (let x = 0; x < words; x++) eq[q * words + x] ^= eq[r * words + x];
+    for (let l = 0; l < p; l++) {
+      const row = 8 * l;
+      cols[u * W + (row >>> 5)] |= syn[l] << (row & 31);
+    }
+    // Reduce each column (and finally the right-hand side) by the pivots found so far.
+    let ok = true;
+    for (let i = 0; i <= u; i++) {
+      const ci = i * W;
+      for (let e = 0; e < i; e++) {
+        const pb = pivot[e];
+        if (pb < 0) continue;
+        if (cols[ci + (pb >>> 5)] & (1 << (pb & 31))) {
+          const ce = e * W;
+          for (let w = 0; w < W; w++) cols[ci + w] ^= cols[ce + w];
+          for (let w = 0; w < cw; w++) comb[i * cw + w] ^= comb[e * cw + w];
+        }
       }
-      pivotRow[col] = r++;
+      let pb = -1;
+      for (let w = 0; w < W && pb < 0; w++) {
+        const v = cols[ci + w];
+        if (v !== 0) pb = w * 32 + (31 - Math.clz32(v & -v));
+      }
+      if (i < u) pivot[i] = pb;
+      else if (pb >= 0) ok = false; // the right-hand side is not in the span: damage overlaps here
     }
-    // Inconsistent (a row 0 = 1): the damage overlaps in this codeword.
-    for (let q = r; q < rows; q++) if (eq[q * words + (rhs >>> 5)] & (1 << (rhs & 31))) return undefined;
+    if (!ok) return undefined;
+    // The right-hand side reduced to zero: it is the sum of the original columns in comb[u].
     for (let i = 0; i < u; i++) {
-      const row = pivotRow[i];
-      if (row < 0) continue; // free variable: keep copy 0 (the hash decides)
-      if (eq[row * words + (rhs >>> 5)] & (1 << (rhs & 31))) {
+      if (comb[u * cw + (i >>> 5)] & (1 << (i & 31))) {
         const at = pos[i];
         if (at < L) d[at] = c1.data[at];
       }

@@ -61,7 +61,7 @@ test(`${CASES} seeded mutations: exact payload or a typed error, fast, bounded m
   let refused = 0;
   let slowest = 0;
   for (let k = 0; k < CASES; k++) {
-    let bytes = base.slice();
+    let bytes: Uint8Array = base.slice();
     const steps = 1 + rnd.int(4);
     const applied: number[] = [];
     for (let s = 0; s < steps; s++) {
