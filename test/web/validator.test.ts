@@ -212,6 +212,7 @@ test('damage beyond repair: verdict unrecoverable, the failed block shown, no do
   const damaged = JSON.parse((await page.getAttribute('#map', 'data-damaged')) ?? '{}') as Record<string, string>;
   assert.is(damaged[2], 'failed');
   assert.not.ok(await page.isEnabled('#download'));
+  await page.screenshot({ path: join(root, 'test-output/validator-unrecoverable.png'), fullPage: true });
   await page.context().close();
 });
 
@@ -220,6 +221,7 @@ test('a file that is not a backup: a clear message', async () => {
   const { page } = await openPage();
   assert.is(await check(page, files.junk), 'unreadable');
   assert.match((await page.textContent('#verdict-line'))!, 'not a readable DBS backup');
+  await page.screenshot({ path: join(root, 'test-output/validator-unreadable.png'), fullPage: true });
   await page.context().close();
 });
 

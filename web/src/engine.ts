@@ -88,7 +88,7 @@ function fatalView(fileName: string, fileSize: number, fatal: { code: string; me
     fileName,
     fileSize,
     verdict: 'unrecoverable',
-    headline: `This is not a readable DBS backup: ${fatal.message}.`,
+    headline: 'This file is not a readable DBS backup. Nothing in it could be checked.',
     counts: { total: 0, clean: 0, repaired: 0, secondCopy: 0, combined: 0, failed: 0 },
     blocks: new Uint8Array(0),
     notes: [],

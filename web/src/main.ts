@@ -178,9 +178,17 @@ function render(v: FileView) {
   $('verdict-icon').innerHTML = ICONS[v.fatal ? 'unrecoverable' : v.verdict]; // constant markup only
   $('verdict-label').textContent = v.fatal ? 'Not readable' : LABEL[v.verdict];
   $('verdict-line').textContent = v.headline;
-  $('download-note').textContent =
-    v.verdict === 'clean' ? 'Same content, freshly written' : v.verdict === 'repaired' ? 'A clean copy with every block restored' : 'Too much damage to rebuild';
+  $('download-note').textContent = v.fatal
+    ? ''
+    : v.verdict === 'clean'
+      ? 'Same content, freshly written'
+      : v.verdict === 'repaired'
+        ? 'A clean copy with every block restored'
+        : 'Too much damage to rebuild';
   downloadButton.hidden = !!v.fatal;
+  // A file that could not be opened has no blocks to show: only its facts.
+  $('blocks-card').hidden = !!v.fatal;
+  $('cards').classList.toggle('single', !!v.fatal);
   setBusy(false);
   renderCounts(v);
   drawMap(v);
@@ -311,7 +319,7 @@ function renderFacts(v: FileView) {
       ...fact('Blocks', c.blockCount === undefined ? '—' : `${formatCount(c.blockCount)} × ${formatBytes(c.blockSize)}, two copies`),
       ...fact('Parity', c.parity === undefined ? '—' : `Reed-Solomon, ${c.parity} symbols per codeword`),
     );
-    if (c.metaCopies) rows.push(...fact('Header copies', c.metaCopies));
+    if (c.metaCopies) rows.push(...fact('Key header copies', c.metaCopies));
     if (v.envelope) {
       if (v.envelope.cipher) rows.push(...fact('Encryption', v.envelope.cipher));
       if (v.envelope.kdf) rows.push(...fact('Key derivation', v.envelope.kdf));
