@@ -111,6 +111,14 @@ test('wrong passphrase: exit 5 on validate and restore, database untouched', asy
   expectCode(v, 5, 'validate wrong');
   assert.match(v.stderr, /dbs: error: wrong passphrase/);
   assert.not.match(v.stderr, /at .*\.ts:\d+/, 'no stack without --verbose');
+  const j = await w.dbs(['validate', 'a.dbs', '--passphrase-stdin', '--json', '--verbose'], { input: 'wrong' });
+  expectCode(j, 5, 'validate wrong --json');
+  const doc = JSON.parse(j.stdout);
+  assert.is(doc.ok, false);
+  assert.is(doc.exitCode, 5);
+  assert.is(doc.error.code, 'WRONG_PASSPHRASE');
+  assert.ok(doc.error.hint);
+  assert.match(j.stderr, /WrongPassphraseError: wrong passphrase[\s\S]*\n\s+at /, 'stack with --verbose');
   const r = await w.dbs(['restore', 'a.dbs', '--config', 'restore.config.mjs', '--passphrase-stdin'], { input: 'wrong' });
   expectCode(r, 5, 'restore wrong');
   const t = connect('sqlite', w.target);
