@@ -52,7 +52,7 @@ export class HostKeyError extends TransportError {
           : `host key for ${facts.hostPattern} is marked @revoked in ${files}`;
     const hint =
       reason === 'unknown'
-        ? `check the fingerprint with the server's administrator (on the server: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(facts.keyType)}_key.pub), then add it: ssh-keyscan ${keyscanArgs(facts.hostPattern)} >> ${facts.knownHosts[0] ?? '~/.ssh/known_hosts'}`
+        ? `compare the fingerprint with the server's own (run there: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(facts.keyType)}_key.pub); only if they match, add it: ssh-keyscan -t ${shortType(facts.keyType)} ${keyscanArgs(facts.hostPattern)} >> ${facts.knownHosts[0] ?? '~/.ssh/known_hosts'}`
         : reason === 'changed'
           ? `someone may be intercepting the connection, or the server was re-installed; verify the new fingerprint out of band, then replace the old entry: ssh-keygen -R '${facts.hostPattern}' -f ${facts.knownHosts[0] ?? '~/.ssh/known_hosts'}`
           : 'this key was revoked on purpose; ask the server administrator for the new host key';

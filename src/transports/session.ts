@@ -38,7 +38,12 @@ export interface Session {
 
 /** Opens a connection and its SFTP channel. Close it when done (or use `withSession`). */
 export async function openSession(target: SSHTarget): Promise<Session> {
-  const { entries, missing } = await loadKnownHosts(target.knownHosts);
+  const { entries, missing } = await loadKnownHosts(target.knownHosts).catch((error: NodeJS.ErrnoException) => {
+    throw new TargetConfigError(`cannot read known_hosts: ${error.code ?? ''} ${error.message}`.trim(), {
+      target: target.name,
+      hint: 'make the knownHosts file of the profile readable by this user',
+    });
+  });
   const auth = await authConfig(target);
   const client = new Client();
   let hostKeyFailure: HostKeyError | undefined;

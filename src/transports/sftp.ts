@@ -177,6 +177,8 @@ export async function pullBackup(name: string, dest: string, target: SSHTarget, 
         overwrite: options.overwrite,
         signal: options.signal,
         verify: async (temporaryPath) => {
+          const got = (await stat(temporaryPath)).size;
+          if (got !== size) throw new TransportError('REMOTE_SHORT', `${remote} gave ${got} bytes, expected ${size}`, { server: target.server });
           try {
             validation = await validator(temporaryPath);
           } catch (error) {
@@ -186,7 +188,6 @@ export async function pullBackup(name: string, dest: string, target: SSHTarget, 
           if (!validation.ok) throw new PulledBackupInvalidError(name, validation.summary.split('\n')[0], { server: target.server, report: validation.report });
         },
       });
-      if (written.size !== size) throw new TransportError('REMOTE_SHORT', `${remote} gave ${written.size} bytes, expected ${size}`, { server: target.server });
       return { name, path: written.path, size, validation: validation!, server: target.server };
     } finally {
       await sftpCall.close(sftp, handle).catch(() => {});

@@ -70,7 +70,7 @@ test('a host missing from known_hosts is refused, showing the offered fingerprin
   // The printed fingerprint is the one OpenSSH prints for the server's key.
   const printed = spawnSync('ssh-keygen', ['-lf', join(sshd.dir, 'ssh_host_ed25519_key.pub')], { encoding: 'utf8' }).stdout;
   assert.ok(printed.includes(error.fingerprint), printed);
-  assert.match(error.hint!, new RegExp(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> `));
+  assert.match(error.hint!, new RegExp(`ssh-keyscan -t ed25519 -p ${sshd.port} 127.0.0.1 >> `));
 });
 
 test('a missing known_hosts file is refused the same way (no trust on first use)', async () => {
