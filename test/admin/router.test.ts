@@ -12,7 +12,7 @@ import { dbsAdmin, downloadName } from '../../src/admin/router.js';
 import { escapeHtml, html } from '../../src/admin/html.js';
 import { validateBackup } from '../../src/pipeline/api.js';
 import { openShop, requirePostgres, type Shop } from './shop.js';
-import { damageBeyondRepair } from '../web/damage.js';
+import { damageBeyondRepair, damageBothCopies } from '../web/damage.js';
 import { launchBrowser, requireChromium } from '../helpers/browser.js';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -230,6 +230,16 @@ test('restore: the download round-trips into the database (flush)', async () => 
   assert.match(res.body, /Rows restored<\/th><td class="n">312</);
   assert.equal(await shop.rows(), original);
   await tempIsEmpty();
+});
+
+test('restore: an upload damaged in both copies is healed on the way, and the page says so', async () => {
+  if (!enabled) return;
+  await shop.sequelize.query('DELETE FROM books WHERE id % 5 = 0');
+  const res = await restore(damageBothCopies(downloaded.bytes).file, { passphrase: PASSPHRASE, flush: '1' });
+  assert.is(res.status, 200, res.body);
+  assert.match(res.body, 'was damaged and has been healed');
+  assert.match(res.body, 'recovered, with damage repaired', 'the integrity summary is shown');
+  assert.equal(await shop.rows(), original);
 });
 
 test('restore: dry run reports and changes nothing', async () => {

@@ -52,6 +52,7 @@ function choose(file: File | undefined) {
   passInput.value = '';
   const current = $('current');
   current.hidden = false;
+  drop.classList.add('compact');
   current.replaceChildren(document.createTextNode('Selected: '), strong(file.name), document.createTextNode(` · ${formatBytes(file.size)}`));
   setBusy(true);
   setProgress('reading', 0, file.size);
