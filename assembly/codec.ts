@@ -5,12 +5,16 @@
 import { initTables, setParity } from './gf';
 import { remainderGroup } from './simd';
 import { decodeColumn } from './decode';
-import { REG, WORK } from './layout';
+import { BASE, REG, WORK } from './layout';
 
 let corrected: i32 = 0;
 
-/** Builds the GF tables (growing memory to hold them); call once after instantiation. 0 or -1. */
+/**
+ * Builds the GF tables (growing memory to hold them); call once after instantiation. Returns 0,
+ * -1 when memory cannot grow, -2 when the static data overlaps the tables (a build error).
+ */
 export function init(): i32 {
+  if (__heap_base > BASE) return -2;
   if (reserve(WORK) != 0) return -1;
   initTables();
   return 0;

@@ -1,8 +1,9 @@
 // Fixed regions of linear memory, placed after the static data. Nothing in this module uses the
 // AssemblyScript heap: every buffer is a region computed here or passed in by the JS wrapper.
+// The addresses are compile-time constants so that table lookups use immediate load offsets.
 
-/** Base of the tables, 16-byte aligned so v128 loads are aligned. */
-export const BASE: usize = (__heap_base + 15) & ~(<usize>15);
+/** Base of the tables (init() checks that the static data ends below it), 16-byte aligned. */
+export const BASE: usize = 1024;
 /** Full multiplication table, MUL[a << 8 | b] = a * b in GF(2^8). */
 export const MUL: usize = BASE;
 /** EXP[i] = alpha^i for i in 0..511 (doubled so sums of two logs need no reduction). */

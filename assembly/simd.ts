@@ -21,7 +21,7 @@ export function remainderGroup(src: usize, stride: usize, k: i32, p: i32): void 
 // p <= 16: one v128 per codeword, coefficient j in lane 16 - p + j (lanes below stay zero).
 @inline function lfsrByte(r: v128, d: u32): v128 {
   const fb = d ^ <u32>i8x16.extract_lane_u(r, 15);
-  return v128.xor(up1(i8x16.splat(0), r), v128.load(TAB + (<usize>fb << 4)));
+  return v128.xor(up1(i8x16.splat(0), r), v128.load(<usize>fb << 4, TAB));
 }
 
 // Lane 15 of a, then lanes 0..14 of b: consecutive lanes of the concatenation, so engines emit
@@ -80,44 +80,44 @@ function remainderBytes2(src: usize, stride: usize, k: i32, p: i32): void {
     let l4 = zero, h4 = zero, l5 = zero, h5 = zero, l6 = zero, h6 = zero, l7 = zero, h7 = zero;
     for (let r = 0; r < k; r++) {
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 0) ^ <u32>i8x16.extract_lane_u(h0, 15)) << 5);
-        h0 = v128.xor(up1(l0, h0), v128.load(t, 16));
-        l0 = v128.xor(up1(zero, l0), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 0) ^ <u32>i8x16.extract_lane_u(h0, 15)) << 5);
+        h0 = v128.xor(up1(l0, h0), v128.load(t, TAB + 16));
+        l0 = v128.xor(up1(zero, l0), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 1) ^ <u32>i8x16.extract_lane_u(h1, 15)) << 5);
-        h1 = v128.xor(up1(l1, h1), v128.load(t, 16));
-        l1 = v128.xor(up1(zero, l1), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 1) ^ <u32>i8x16.extract_lane_u(h1, 15)) << 5);
+        h1 = v128.xor(up1(l1, h1), v128.load(t, TAB + 16));
+        l1 = v128.xor(up1(zero, l1), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 2) ^ <u32>i8x16.extract_lane_u(h2, 15)) << 5);
-        h2 = v128.xor(up1(l2, h2), v128.load(t, 16));
-        l2 = v128.xor(up1(zero, l2), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 2) ^ <u32>i8x16.extract_lane_u(h2, 15)) << 5);
+        h2 = v128.xor(up1(l2, h2), v128.load(t, TAB + 16));
+        l2 = v128.xor(up1(zero, l2), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 3) ^ <u32>i8x16.extract_lane_u(h3, 15)) << 5);
-        h3 = v128.xor(up1(l3, h3), v128.load(t, 16));
-        l3 = v128.xor(up1(zero, l3), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 3) ^ <u32>i8x16.extract_lane_u(h3, 15)) << 5);
+        h3 = v128.xor(up1(l3, h3), v128.load(t, TAB + 16));
+        l3 = v128.xor(up1(zero, l3), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 4) ^ <u32>i8x16.extract_lane_u(h4, 15)) << 5);
-        h4 = v128.xor(up1(l4, h4), v128.load(t, 16));
-        l4 = v128.xor(up1(zero, l4), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 4) ^ <u32>i8x16.extract_lane_u(h4, 15)) << 5);
+        h4 = v128.xor(up1(l4, h4), v128.load(t, TAB + 16));
+        l4 = v128.xor(up1(zero, l4), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 5) ^ <u32>i8x16.extract_lane_u(h5, 15)) << 5);
-        h5 = v128.xor(up1(l5, h5), v128.load(t, 16));
-        l5 = v128.xor(up1(zero, l5), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 5) ^ <u32>i8x16.extract_lane_u(h5, 15)) << 5);
+        h5 = v128.xor(up1(l5, h5), v128.load(t, TAB + 16));
+        l5 = v128.xor(up1(zero, l5), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 6) ^ <u32>i8x16.extract_lane_u(h6, 15)) << 5);
-        h6 = v128.xor(up1(l6, h6), v128.load(t, 16));
-        l6 = v128.xor(up1(zero, l6), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 6) ^ <u32>i8x16.extract_lane_u(h6, 15)) << 5);
+        h6 = v128.xor(up1(l6, h6), v128.load(t, TAB + 16));
+        l6 = v128.xor(up1(zero, l6), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 7) ^ <u32>i8x16.extract_lane_u(h7, 15)) << 5);
-        h7 = v128.xor(up1(l7, h7), v128.load(t, 16));
-        l7 = v128.xor(up1(zero, l7), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 7) ^ <u32>i8x16.extract_lane_u(h7, 15)) << 5);
+        h7 = v128.xor(up1(l7, h7), v128.load(t, TAB + 16));
+        l7 = v128.xor(up1(zero, l7), v128.load(t, TAB));
       }
       s += stride;
     }
@@ -151,32 +151,32 @@ function remainderBytes4(src: usize, stride: usize, k: i32, p: i32): void {
     let a2 = zero, b2 = zero, c2 = zero, d2 = zero, a3 = zero, b3 = zero, c3 = zero, d3 = zero;
     for (let r = 0; r < k; r++) {
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 0) ^ <u32>i8x16.extract_lane_u(d0, 15)) << 6);
-        d0 = v128.xor(up1(c0, d0), v128.load(t, 48));
-        c0 = v128.xor(up1(b0, c0), v128.load(t, 32));
-        b0 = v128.xor(up1(a0, b0), v128.load(t, 16));
-        a0 = v128.xor(up1(zero, a0), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 0) ^ <u32>i8x16.extract_lane_u(d0, 15)) << 6);
+        d0 = v128.xor(up1(c0, d0), v128.load(t, TAB + 48));
+        c0 = v128.xor(up1(b0, c0), v128.load(t, TAB + 32));
+        b0 = v128.xor(up1(a0, b0), v128.load(t, TAB + 16));
+        a0 = v128.xor(up1(zero, a0), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 1) ^ <u32>i8x16.extract_lane_u(d1, 15)) << 6);
-        d1 = v128.xor(up1(c1, d1), v128.load(t, 48));
-        c1 = v128.xor(up1(b1, c1), v128.load(t, 32));
-        b1 = v128.xor(up1(a1, b1), v128.load(t, 16));
-        a1 = v128.xor(up1(zero, a1), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 1) ^ <u32>i8x16.extract_lane_u(d1, 15)) << 6);
+        d1 = v128.xor(up1(c1, d1), v128.load(t, TAB + 48));
+        c1 = v128.xor(up1(b1, c1), v128.load(t, TAB + 32));
+        b1 = v128.xor(up1(a1, b1), v128.load(t, TAB + 16));
+        a1 = v128.xor(up1(zero, a1), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 2) ^ <u32>i8x16.extract_lane_u(d2, 15)) << 6);
-        d2 = v128.xor(up1(c2, d2), v128.load(t, 48));
-        c2 = v128.xor(up1(b2, c2), v128.load(t, 32));
-        b2 = v128.xor(up1(a2, b2), v128.load(t, 16));
-        a2 = v128.xor(up1(zero, a2), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 2) ^ <u32>i8x16.extract_lane_u(d2, 15)) << 6);
+        d2 = v128.xor(up1(c2, d2), v128.load(t, TAB + 48));
+        c2 = v128.xor(up1(b2, c2), v128.load(t, TAB + 32));
+        b2 = v128.xor(up1(a2, b2), v128.load(t, TAB + 16));
+        a2 = v128.xor(up1(zero, a2), v128.load(t, TAB));
       }
       {
-        const t = TAB + (<usize>(<u32>load<u8>(s, 3) ^ <u32>i8x16.extract_lane_u(d3, 15)) << 6);
-        d3 = v128.xor(up1(c3, d3), v128.load(t, 48));
-        c3 = v128.xor(up1(b3, c3), v128.load(t, 32));
-        b3 = v128.xor(up1(a3, b3), v128.load(t, 16));
-        a3 = v128.xor(up1(zero, a3), v128.load(t));
+        const t = (<usize>(<u32>load<u8>(s, 3) ^ <u32>i8x16.extract_lane_u(d3, 15)) << 6);
+        d3 = v128.xor(up1(c3, d3), v128.load(t, TAB + 48));
+        c3 = v128.xor(up1(b3, c3), v128.load(t, TAB + 32));
+        b3 = v128.xor(up1(a3, b3), v128.load(t, TAB + 16));
+        a3 = v128.xor(up1(zero, a3), v128.load(t, TAB));
       }
       s += stride;
     }

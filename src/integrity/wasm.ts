@@ -46,7 +46,9 @@ async function instantiate(): Promise<CodecExports> {
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, {});
   const exports = instance.exports as unknown as CodecExports;
-  if (exports.init() !== 0) throw new Error('cannot grow WebAssembly memory for the codec tables');
+  const status = exports.init();
+  if (status === -1) throw new Error('cannot grow WebAssembly memory for the codec tables');
+  if (status !== 0) throw new Error(`the codec module is built wrong (init returned ${status}): its static data overlaps its tables`);
   return exports;
 }
 
