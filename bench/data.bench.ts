@@ -129,7 +129,9 @@ async function benchDialect(dialect: Dialect): Promise<void> {
   }
 }
 
-for (const dialect of ['postgres', 'mariadb'] as Dialect[]) {
+// DBS_BENCH_DIALECTS=postgres (or mariadb) runs one of the two.
+const only = process.env.DBS_BENCH_DIALECTS?.split(',');
+for (const dialect of (['postgres', 'mariadb'] as Dialect[]).filter((d) => !only || only.includes(d))) {
   try {
     await benchDialect(dialect);
   } catch (error) {

@@ -99,6 +99,7 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
   const cm = manager(sequelize);
   const client = (await cm.getConnection({ type: 'INSERT' })) as Client;
   let dropped: { table: string; name: string; def: string }[] = [];
+  let rebuilt: string[] = [];
   let current: { t: TargetTable; upsert: boolean; stream: Writable; target: string } | null = null;
   let pendingError: Error | null = null;
 
@@ -131,7 +132,7 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
       const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qt(t)}) AS has`);
       return r.rows[0].has === true;
     },
-    async relaxConstraints(tables) {
+    async relaxConstraints(tables, empty) {
       // Foreign keys touching these tables are dropped inside the transaction and re-added (and so
       // validated against every row) in finish(): self-references and cycles load in any order,
       // and COPY does not check each row (3x faster than per-row checks, measured).
@@ -145,6 +146,28 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
       );
       dropped = r.rows.map((row: { name: string; tbl: string; def: string }) => ({ table: row.tbl, name: row.name, def: row.def }));
       for (const c of dropped) await client.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${q(c.name)}`);
+      // Tables that start empty load without their indexes (primary key and unique constraints
+      // included), which are built once after the load, as pg_restore does; building them also
+      // checks uniqueness, so duplicates still fail the restore.
+      if (!empty.length) return;
+      const ix = await client.query(
+        `SELECT i.indexrelid::regclass::text AS idx, i.indrelid::regclass::text AS tbl, c.conname AS con,
+                pg_get_constraintdef(c.oid) AS condef, pg_get_indexdef(i.indexrelid) AS idxdef
+           FROM pg_index i
+           LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')
+          WHERE i.indrelid = ANY($1::regclass[])
+          ORDER BY 2, 1`,
+        [empty.map((t) => qt(t))],
+      );
+      for (const row of ix.rows as { idx: string; tbl: string; con: string | null; condef: string; idxdef: string }[]) {
+        if (row.con) {
+          await client.query(`ALTER TABLE ${row.tbl} DROP CONSTRAINT ${q(row.con)}`);
+          rebuilt.push(`ALTER TABLE ${row.tbl} ADD CONSTRAINT ${q(row.con)} ${row.condef}`);
+        } else {
+          await client.query(`DROP INDEX ${row.idx}`);
+          rebuilt.push(row.idxdef);
+        }
+      }
     },
     async deleteAll(tables) {
       for (const t of tables) await client.query(`DELETE FROM ${qt(t)}`);
@@ -194,6 +217,8 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
       }
     },
     async finish(tables, flushed) {
+      for (const sql of rebuilt) await client.query(sql);
+      rebuilt = [];
       for (const c of dropped) await client.query(`ALTER TABLE ${c.table} ADD CONSTRAINT ${q(c.name)} ${c.def}`);
       dropped = [];
       // Explicit keys do not advance sequences (pitfall 1): move each one past the largest key.

@@ -36,8 +36,12 @@ export interface TargetWriter {
   /** Column names of the table as the database has it (null when the table does not exist). */
   existingColumns(t: { table: string; schema?: string }): Promise<string[] | null>;
   hasRows(t: { table: string; schema?: string }): Promise<boolean>;
-  /** Called once before any delete or insert: relax foreign-key checks for these tables. */
-  relaxConstraints(tables: TargetTable[]): Promise<void>;
+  /**
+   * Called once before any delete or insert: relax foreign-key checks for these tables. `empty`
+   * are the tables that start empty (or are flushed): a writer may drop their indexes and build
+   * them after the load (faster than maintaining them row by row).
+   */
+  relaxConstraints(tables: TargetTable[], empty: TargetTable[]): Promise<void>;
   /** Deletes every row of the tables, in the order given (children first). */
   deleteAll(tables: TargetTable[]): Promise<void>;
   beginTable(t: TargetTable, upsert: boolean): Promise<void>;

@@ -229,7 +229,7 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
     }
     if (!flush && result.nonEmptyModels.length) warn(`merge: these models already held rows (rows with the same primary key are replaced): ${result.nonEmptyModels.join(', ')}`);
 
-    await writer.relaxConstraints(tables);
+    await writer.relaxConstraints(tables, flush ? tables : tables.filter((t) => !result.nonEmptyModels.includes(t.model)));
     if (flush) await writer.deleteAll([...tables].reverse());
 
     let plan: Plan | null = null;
