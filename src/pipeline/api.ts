@@ -11,7 +11,7 @@ import { fileSource, fileSpool } from '../io/file.node.js';
 import { collect, memorySource } from '../io/memory.js';
 import type { ByteSource, ByteStream } from '../io/types.js';
 import { checkTarget, temporaryFolder, writeFileAtomic } from './atomic.js';
-import { checkCompressed, compressStream, decompressStream, type CompressOptions, type CompressionStats } from './compress.js';
+import { checkCompressed, compressStream, decompressStream, prefetch, type CompressOptions, type CompressionStats } from './compress.js';
 import {
   capture,
   decryptStream,
@@ -240,7 +240,7 @@ export async function backupStream(
     },
     summary,
   );
-  const compressed = compressStream(payload, options.compression, stats);
+  const compressed = compressStream(prefetch(payload), options.compression, stats);
   const encrypted = encryptStream(compressed, sealed);
   return writeContainer(encrypted, {
     meta: sealed.header,

@@ -305,3 +305,61 @@ export async function checkCompressed(input: ByteStream): Promise<{ rawBytes: nu
   for await (const part of decompressStream(input)) rawBytes += part.length;
   return { rawBytes };
 }
+
+/**
+ * Reads ahead of the consumer: pulls `input` concurrently into a queue of at most `maxBytes`, so
+ * a source waiting on I/O (rows arriving from the database) keeps arriving while the consumer
+ * works (encryption, hashing, parity, disk writes all run on this thread).
+ */
+export async function* prefetch(input: ByteStream, maxBytes = 8 << 20): ByteStream {
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let done = false;
+  let failure: { error: unknown } | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  let stopped = false;
+  let exhausted = false;
+  const iterator = input[Symbol.asyncIterator]();
+  const pump = (async () => {
+    try {
+      for (;;) {
+        while (queued >= maxBytes && !stopped) await new Promise<void>((r) => (wakeProducer = r));
+        if (stopped) break;
+        const next = await iterator.next();
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
+        queue.push(next.value);
+        queued += next.value.length;
+        wakeConsumer?.();
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      done = true;
+      wakeConsumer?.();
+    }
+  })();
+  try {
+    for (;;) {
+      if (queue.length) {
+        const chunk = queue.shift()!;
+        queued -= chunk.length;
+        wakeProducer?.();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (done) return;
+      await new Promise<void>((r) => (wakeConsumer = r));
+      wakeConsumer = undefined;
+    }
+  } finally {
+    stopped = true;
+    wakeProducer?.();
+    await pump;
+    if (!exhausted && !failure) await iterator.return?.()?.catch(() => {});
+  }
+}

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collect, chunked } from '../../src/io/memory.js';
-import { compressStream, decompressStream, checkCompressed, FRAME_STORED, FRAME_DEFLATE, type CompressionStats } from '../../src/pipeline/compress.js';
+import { compressStream, decompressStream, checkCompressed, prefetch, FRAME_STORED, FRAME_DEFLATE, type CompressionStats } from '../../src/pipeline/compress.js';
 import { FormatError, TruncatedError, LimitError } from '../../src/errors.js';
 import { seededBytes, seededRandom } from '../helpers/env.js';
 
@@ -124,6 +124,39 @@ test('memory stays bounded: 64 MiB streamed through with few chunks in flight', 
   assert.is(raw, Math.ceil(total / piece.length) * piece.length);
   const grown = (process.memoryUsage().rss - before) / (1 << 20);
   assert.ok(grown < 48, `rss grew ${grown.toFixed(1)} MiB`);
+});
+
+test('prefetch: same bytes in order, reads ahead while the consumer waits, bounded, errors and early stops propagate', async () => {
+  const input = seededBytes(1 << 20, 12);
+  let pulled = 0;
+  async function* source(failAt = -1) {
+    for (let at = 0; at < input.length; at += 4096) {
+      if (at === failAt) throw new Error('source failed');
+      pulled = at + 4096;
+      await new Promise((r) => setImmediate(r));
+      yield input.subarray(at, at + 4096);
+    }
+  }
+  assert.equal(await collect(prefetch(source(), 64 * 1024)), input);
+  // A slow consumer: while it waits, the source is pulled ahead, but never beyond the bound.
+  pulled = 0;
+  const it = prefetch(source(), 64 * 1024)[Symbol.asyncIterator]();
+  await it.next();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(pulled >= 64 * 1024 && pulled <= 64 * 1024 + 2 * 4096, `pulled ${pulled}`);
+  let closed = false;
+  async function* closing() {
+    try {
+      yield* source();
+    } finally {
+      closed = true;
+    }
+  }
+  const stop = prefetch(closing(), 64 * 1024)[Symbol.asyncIterator]();
+  await stop.next();
+  await stop.return!();
+  assert.ok(closed, 'the source is closed when the consumer stops early');
+  await rejects(() => collect(prefetch(source(8192 * 4))), (e) => (e as Error).message === 'source failed');
 });
 
 test.run();
