@@ -216,7 +216,7 @@ test('fuzz: seeded mutations of a header never crash the parser, only typed erro
   const random = seededRandom(2024);
   const kinds = new Map<string, number>();
   for (let round = 0; round < 600; round++) {
-    let h = sealed.header.slice();
+    let h: Uint8Array = sealed.header.slice();
     const edits = 1 + random.int(4);
     for (let e = 0; e < edits; e++) {
       const what = random.int(4);
@@ -233,7 +233,7 @@ test('fuzz: seeded mutations of a header never crash the parser, only typed erro
         kinds.set('success', (kinds.get('success') ?? 0) + 1);
       } catch (error) {
         if (!(error instanceof DbsError)) assert.unreachable(`round ${round}: ${(error as Error).name}: ${(error as Error).message}`);
-        kinds.set(error.name, (kinds.get(error.name) ?? 0) + 1);
+        kinds.set((error as Error).name, (kinds.get((error as Error).name) ?? 0) + 1);
       }
     }
   }
