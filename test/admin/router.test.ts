@@ -162,6 +162,32 @@ test('works on a bare node:http server with basePath', async () => {
   assert.is((await fetchFrom(handler, '/dbs/backup', { method: 'PUT' })).status, 405);
 });
 
+test('works behind express.urlencoded() (the form is taken from req.body)', async () => {
+  if (!enabled) return;
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.use('/x', dbsAdmin({ sequelize: shop.sequelize, authorize: () => true, backupOptions: { kdf: FAST_KDF } }));
+  const s = await new Promise<Server>((ok) => {
+    const srv = app.listen(0, '127.0.0.1', () => ok(srv));
+  });
+  try {
+    const base = `http://127.0.0.1:${(s.address() as { port: number }).port}/x`;
+    const page = await fetch(base + '/backup');
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+    assert.match(page.headers.get('set-cookie') ?? '', 'Path=/x;');
+    const token = /name="csrf" value="([^"]+)"/.exec(await page.text())![1];
+    const res = await fetch(base + '/backup', {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: token, passphrase: PASSPHRASE, confirm: PASSPHRASE }),
+    });
+    assert.is(res.status, 200);
+    assert.ok((await res.arrayBuffer()).byteLength > 10_000);
+  } finally {
+    await new Promise((ok) => s.close(ok));
+  }
+});
+
 test('unknown paths fall through to the app (Express next())', async () => {
   if (!enabled) return;
   const res = await fetch(url + '/elsewhere', { headers: ROOT });

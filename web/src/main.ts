@@ -342,7 +342,7 @@ function contentFacts(): HTMLElement[] {
   const c = contents;
   const shown = c.models.slice(0, 6).join(', ') + (c.models.length > 6 ? `, … (${c.models.length} in all)` : '');
   const rows = fact('Application', c.app ?? 'not recorded in this backup', { pending: !c.app });
-  if (c.dialect) rows.push(...fact('Database', `${DIALECTS[c.dialect] ?? c.dialect}${c.databaseVersion ? ` ${c.databaseVersion}` : ''}${c.sequelizeVersion ? ` · Sequelize ${c.sequelizeVersion}` : ''}`));
+  if (c.dialect) rows.push(...fact('Database', `${DIALECTS[c.dialect] ?? c.dialect}${c.databaseVersion ? ` ${c.databaseVersion.replace(/\s*\(.*$/, '')}` : ''}${c.sequelizeVersion ? ` · Sequelize ${c.sequelizeVersion}` : ''}`));
   rows.push(...fact('Models', c.models.length ? `${c.models.length}: ${shown}` : 'none'));
   return rows;
 }
