@@ -3,7 +3,7 @@
 // file, and the browser's peak memory while doing it, next to the Node reader on the same file
 // (the anchor) and the file size. Bundle size is printed too.
 // Size: DBS_BENCH_WEB_MIB (default 256; the issue's case is 2048).
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,9 @@ try {
     const verdict = await page.getAttribute('#verdict', 'data-verdict');
     row(`page validate (verdict ${verdict})`, `${fmt(mbps(fileSize, validateSeconds))} MB/s`, `${fmt(validateSeconds, 2)} s; Node ${fmt(mbps(fileSize, nodeSeconds))} MB/s`);
     const validatePeak = peak;
+    mkdirSync(join(root, 'test-output'), { recursive: true });
+    await page.setViewportSize({ width: 1100, height: 1100 });
+    await page.screenshot({ path: join(root, 'test-output/validator-large.png'), fullPage: true });
     row('browser peak RSS while validating', `${fmt(validatePeak)} MiB`, `idle ${fmt(idle)} MiB; file ${fmt(fileSize / MiB)} MiB`, {
       ok: validatePeak - idle < 256,
       text: 'growth < 256 MiB at any file size',

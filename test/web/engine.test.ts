@@ -111,6 +111,16 @@ test('passphrase on a repaired file still decrypts (healing happens underneath)'
   assert.is(right.kind, 'ok');
 });
 
+test('passphrase on an unrecoverable file: the slot opens, the failure is named', async () => {
+  const inspected = await inspect(memorySource(damageBeyondRepair(clean, 2)), 'x.dbs');
+  const outcome = await checkPassphrase(inspected, PASSPHRASE);
+  assert.is(outcome.kind, 'error');
+  if (outcome.kind !== 'error') return;
+  assert.is(outcome.code, 'UNRECOVERABLE');
+  assert.match(outcome.message, 'the passphrase is correct');
+  assert.is((await checkPassphrase(inspected, 'wrong one')).kind, 'wrong');
+});
+
 test('tampered ciphertext that passes the integrity layer is reported as tampering', async () => {
   const tampered = await container(payload, { tamper: 5000 });
   const inspected = await inspect(memorySource(tampered), 'x.dbs');

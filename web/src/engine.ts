@@ -234,7 +234,9 @@ export async function checkPassphrase(inspected: Inspected, passphrase: string, 
     }
   } catch (error) {
     if (error instanceof AuthenticationError) return { kind: 'tampered', message: error.message, hint: error.hint };
-    return { kind: 'error', ...errorFacts(error) };
+    // The key slot did open: say so, then why the data could not be read to the end.
+    const facts = errorFacts(error);
+    return { kind: 'error', ...facts, message: `the passphrase is correct, but the data cannot be read to the end: ${facts.message}` };
   }
   const contents = await contentsFromPlaintext(head).catch(() => undefined);
   head = [];

@@ -187,6 +187,9 @@ function render(v: FileView) {
         ? 'A clean copy with every block restored'
         : 'Too much damage to rebuild';
   downloadButton.hidden = !!v.fatal;
+  // A clean file needs nothing: a fresh copy is offered, quietly.
+  downloadButton.textContent = v.verdict === 'clean' ? 'Download a fresh copy' : 'Download healed file';
+  downloadButton.className = v.verdict === 'clean' ? 'secondary' : 'primary';
   // A file that could not be opened has no blocks to show: only its facts.
   $('blocks-card').hidden = !!v.fatal;
   $('cards').classList.toggle('single', !!v.fatal);
@@ -399,7 +402,7 @@ function showPassphrase(outcome: PassphraseOutcome) {
     passResult.textContent = `The passphrase opens the backup, but the data does not authenticate: ${outcome.message}. Do not trust this file.`;
   } else {
     passResult.className = 'pass-result bad';
-    passResult.textContent = `Could not check the passphrase: ${outcome.message}${outcome.hint ? ` — ${outcome.hint}` : ''}`;
+    passResult.textContent = `Passphrase check stopped: ${outcome.message}${outcome.hint ? ` — ${outcome.hint}` : ''}`;
   }
 }
 
