@@ -7,7 +7,7 @@ import { BackupRegistry, backupRegistry, FieldType } from './registry.js';
 import { describeModels, packageVersion, sequelizeOptions, DRIVERS, type Manifest, type ModelInfo, type RootInfo } from './manifest.js';
 import { ByteWriter, RecordType, RecordWriter, jsonBody, type Cell } from './format.js';
 import type { Dialect } from './convert.js';
-import type { SourceReader } from './dialect-types.js';
+import { FRAME_HEAD, type SourceReader } from './dialect-types.js';
 import { openPgReader } from './dialect-pg.js';
 import { openMariaReader } from './dialect-mariadb.js';
 import { openSqliteReader } from './dialect-sqlite.js';
@@ -150,7 +150,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
 
     // A RowsCells record is built in place: 5 bytes of record header, u32 row count, cells.
     const cells = new ByteWriter(ROW_RECORD_BYTES * 2);
-    const HEAD = 9;
+    const HEAD = FRAME_HEAD;
     const finishCells = (rows: number): Uint8Array => {
       const end = cells.length;
       cells.length = 5;
@@ -166,9 +166,12 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
       try {
         for await (const batch of reader.rows(model)) {
           if (batch.kind === 'pgcopy') {
-            const frame = new Uint8Array(HEAD + batch.bytes.length);
-            new DataView(frame.buffer).setUint32(5, batch.rows, true);
-            frame.set(batch.bytes, HEAD);
+            let frame = batch.frame;
+            if (!frame) {
+              frame = new Uint8Array(HEAD + batch.bytes.length);
+              frame.set(batch.bytes, HEAD);
+            }
+            new DataView(frame.buffer, frame.byteOffset).setUint32(5, batch.rows, true);
             count += batch.rows;
             yield writer.framed(RecordType.RowsPgCopy, frame);
           } else {

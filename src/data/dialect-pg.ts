@@ -11,6 +11,7 @@ import { quoteIdent, quoteTable } from './manifest.js';
 import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
 import { copyLine, parseCopyText } from './pgcopy.js';
 import type { Cell } from './format.js';
+import { FRAME_HEAD } from './dialect-types.js';
 
 const BATCH_BYTES = 256 << 10;
 const q = (name: string) => quoteIdent('postgres', name);
@@ -62,21 +63,39 @@ export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: M
       const stream = client.query(copyTo(`COPY ${qt(model)} (${columns}) TO STDOUT`)) as unknown as Readable;
       const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
       const bytea = model.columns.map((c) => c.type === 'BLOB');
+      // COPY data arrives in chunks that split rows anywhere. Complete lines are copied once, into
+      // a record frame with FRAME_HEAD bytes left free for the record header and row count.
       let parts: Buffer[] = [];
       let size = 0;
       const flush = function* (final: boolean): Generator<RowBatch> {
         if (size === 0) return;
-        const all = parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
-        const cut = final ? all.length : all.lastIndexOf(10) + 1;
-        if (cut === 0) return;
-        const bytes = new Uint8Array(all.buffer, all.byteOffset, cut).slice();
-        const rest = all.subarray(cut);
-        parts = rest.length ? [Buffer.from(rest)] : [];
-        size = rest.length;
+        let cut = size;
+        if (!final) {
+          cut = -1;
+          let base = size;
+          for (let p = parts.length - 1; p >= 0 && cut < 0; p--) {
+            base -= parts[p].length;
+            const at = parts[p].lastIndexOf(10);
+            if (at >= 0) cut = base + at + 1;
+          }
+          if (cut <= 0) return;
+        }
+        const frame = new Uint8Array(FRAME_HEAD + cut);
+        let at = 0;
+        const rest: Buffer[] = [];
+        for (const part of parts) {
+          const take = Math.min(part.length, cut - at);
+          if (take > 0) frame.set(take === part.length ? part : part.subarray(0, take), FRAME_HEAD + at);
+          if (take < part.length) rest.push(Buffer.from(part.subarray(Math.max(0, take))));
+          at += Math.max(0, take);
+        }
+        parts = rest;
+        size -= cut;
+        const bytes = frame.subarray(FRAME_HEAD);
         let rows = 0;
         for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) rows++;
         if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
-        yield { kind: 'pgcopy', bytes, rows };
+        yield { kind: 'pgcopy', bytes, rows, frame };
       };
       for await (const chunk of stream) {
         parts.push(chunk as Buffer);

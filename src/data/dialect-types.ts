@@ -2,8 +2,14 @@
 import type { Cell } from './format.js';
 import type { ModelInfo } from './manifest.js';
 
-/** A batch of rows: decoded cells, or PostgreSQL COPY text lines kept as the server wrote them. */
-export type RowBatch = { kind: 'cells'; rows: Cell[][] } | { kind: 'pgcopy'; bytes: Uint8Array; rows: number };
+/** Record header (5 bytes) + row count (u32) in front of a rows record's data. */
+export const FRAME_HEAD = 9;
+
+/**
+ * A batch of rows: decoded cells, or PostgreSQL COPY text lines kept as the server wrote them.
+ * `frame`, when given, is `bytes` with FRAME_HEAD free bytes in front (saves a copy).
+ */
+export type RowBatch = { kind: 'cells'; rows: Cell[][] } | { kind: 'pgcopy'; bytes: Uint8Array; rows: number; frame?: Uint8Array };
 
 /** Reads one consistent snapshot of the source database. */
 export interface SourceReader {
