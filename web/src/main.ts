@@ -43,7 +43,8 @@ function send(message: ToWorker) {
 // ---- file selection -------------------------------------------------------------------------
 
 function choose(file: File | undefined) {
-  if (!file || busy) return;
+  // A new file may be chosen at any time: the worker working on the previous one is stopped.
+  if (!file) return;
   worker = startWorker();
   view = undefined;
   contents = undefined;
