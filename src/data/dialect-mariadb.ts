@@ -13,7 +13,7 @@ import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { RestoreError } from '../errors.js';
 
 const BATCH_BYTES = 256 << 10;
-const STATEMENT_BYTES = 1 << 20; // well under the default max_allowed_packet (16 MiB); larger is no faster
+const STATEMENT_BYTES = 256 << 10; // measured: as fast as 1-4 MiB statements, and the driver keeps less memory
 const q = (name: string) => quoteIdent('mariadb', name);
 const qt = (t: { table: string; schema?: string }) => quoteTable('mariadb', t);
 
@@ -168,12 +168,21 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
   let saved: { sql_mode: string; time_zone: string } | null = null;
   let current: { t: TargetTable; upsert: boolean; head: string; tail: string; values: string[]; size: number } | null = null;
 
+  // One statement in flight while the next is built: the server inserts while Node encodes.
+  let inflight: Promise<unknown> | null = null;
+  const settle = async () => {
+    const p = inflight;
+    inflight = null;
+    if (p) await p;
+  };
   const flushStatement = async () => {
     if (!current || current.values.length === 0) return;
     const sql = current.head + current.values.join(',') + current.tail;
     current.values = [];
     current.size = 0;
-    await conn.query(sql);
+    await settle();
+    inflight = conn.query(sql);
+    inflight.catch(() => {}); // awaited by settle(); this only avoids an unhandled rejection
   };
 
   return {
@@ -229,6 +238,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     },
     async endTable() {
       await flushStatement();
+      await settle();
       current = null;
     },
     async finish() {
@@ -239,6 +249,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     },
     async rollback() {
       current = null;
+      await settle().catch(() => {});
       await conn.query('ROLLBACK').catch(() => {});
     },
     async release() {
