@@ -148,6 +148,9 @@ test('a file damaged in both copies: verdict repaired, counts, block map, summar
   await page.click('#pass-check');
   await page.waitForSelector('#pass-result[data-outcome="ok"]', { timeout: 30_000 });
   assert.match((await page.textContent('#pass-result'))!, 'Passphrase correct');
+  const after = (await page.textContent('#facts'))!;
+  assert.match(after, /Database\s*PostgreSQL \d+/, 'the payload header, read in the page after decryption');
+  assert.match(after, 'Models2: Author, Book');
 
   mkdirSync(join(root, 'test-output'), { recursive: true });
   await page.screenshot({ path: join(root, 'test-output/validator-repaired.png'), fullPage: true });
