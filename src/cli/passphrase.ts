@@ -33,10 +33,11 @@ function readStdinLines(stdin: PassphraseIO['stdin']): Promise<string[]> {
 export function promptHidden(prompt: string, io: PassphraseIO): Promise<string> {
   const { stdin, stderr } = io;
   return new Promise((resolvePromise, reject) => {
-    stderr.write(prompt);
     let value = '';
     const wasRaw = (stdin as { isRaw?: boolean }).isRaw ?? false;
+    // Echo off before the prompt shows, so nothing typed after it can be echoed.
     stdin.setRawMode?.(true);
+    stderr.write(prompt);
     (stdin as NodeJS.ReadStream).setEncoding?.('utf8');
     stdin.resume();
     const finish = (error?: Error) => {

@@ -6,7 +6,7 @@
 // temporary file, whose name says what it is.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { access, link, mkdtemp, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { access, link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { ByteStream } from '../io/types.js';
@@ -25,11 +25,15 @@ export function removeTemporaryFiles(): void {
  * on the same file system as the output, named like the temporary file, removed with it.
  */
 export async function temporaryFolder(target: string): Promise<{ path: string; dispose(): Promise<void> }> {
-  const prefix = join(dirname(resolve(target)), `.${basename(target)}.${process.pid}-spool-`);
-  const path = await mkdtemp(prefix);
-  const named = `${path}.dbs-partial`;
-  await rename(path, named);
+  const named = join(dirname(resolve(target)), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}-spool.dbs-partial`);
+  // Registered before it exists: a signal arriving meanwhile still removes it.
   live.add(named);
+  try {
+    await mkdir(named, { mode: 0o700 });
+  } catch (error) {
+    live.delete(named);
+    throw describe(target, error);
+  }
   return {
     path: named,
     async dispose() {
@@ -130,12 +134,13 @@ export async function writeFileAtomic(target: string, stream: ByteStream, option
   const path = await checkTarget(target, options.overwrite);
   const temp = temporaryName(path);
   let handle;
+  live.add(temp); // before it exists, so a signal arriving meanwhile still removes it
   try {
     handle = await open(temp, 'wx', 0o600);
   } catch (error) {
+    live.delete(temp);
     throw describe(path, error);
   }
-  live.add(temp);
   let size = 0;
   let stage = 'write';
   try {
