@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, requireChromium, serveFiles } from '../helpers/browser.js';
 import { createBackup, restoreBackup, validateBackup } from '../../src/pipeline/api.js';
 import { fileSource } from '../../src/io/file.node.js';
+import { collect } from '../../src/io/memory.js';
 import { openContainer } from '../../src/container/index.js';
 import { openShop, requirePostgres, type Shop } from '../admin/shop.js';
 import { damageBeyondRepair, damageBothCopies } from './damage.js';
@@ -168,6 +169,15 @@ test('the healed download validates clean in Node and restores the same rows', a
   if (!enabled) return;
   const report = await validateBackup(healedPath, PASSPHRASE);
   assert.ok(report.ok && !report.healed && report.decrypted, report.summary());
+  const payloadOf = async (path: string) => {
+    const source = await fileSource(path);
+    try {
+      return await collect((await openContainer(source)).payload());
+    } finally {
+      await source.close?.();
+    }
+  };
+  assert.ok(Buffer.from(await payloadOf(healedPath)).equals(Buffer.from(await payloadOf(files.clean))), 'the same encrypted payload as the original');
   await shop.sequelize.query('DELETE FROM books');
   await shop.sequelize.query('DELETE FROM authors');
   await restoreBackup(healedPath, PASSPHRASE, { sequelize: shop.sequelize, flush: true });
