@@ -84,6 +84,11 @@ export class ByteWriter {
     this.buffer.set(data, this.length);
     this.length += data.length;
   }
+  /** UTF-8 bytes, no length. */
+  raw(value: string): void {
+    this.ensure(value.length * 3);
+    this.length += this.buffer.write(value, this.length, 'utf8');
+  }
   /** varint byte length + UTF-8 bytes. */
   text(value: string): void {
     // Worst case 3 bytes per UTF-16 unit. Encode after room for a 5-byte varint, then close the
