@@ -170,11 +170,8 @@ function reportHealing(report: IntegrityReport, logger: Logger, what: string): v
   else if (report.healed) logger.warn(`${what} was damaged and has been healed: ${report.summary()}`);
 }
 
-/** The failed block indices of a report, whatever it names them. */
 function failedBlocks(report: IntegrityReport): number[] {
-  const r = report as unknown as { failed?: unknown; failedBlocks?: unknown };
-  const list = Array.isArray(r.failedBlocks) ? r.failedBlocks : Array.isArray(r.failed) ? r.failed : [];
-  return list.map((f: unknown) => (typeof f === 'number' ? f : Number((f as { index?: number }).index))).filter((n) => Number.isFinite(n));
+  return report.failed.map((f) => f.index);
 }
 
 /**
@@ -207,13 +204,17 @@ async function verifyRekeyed(source: ByteSource, secret: Secret | null): Promise
 }
 
 /**
- * The backup as a stream of container bytes (no verification: for sending somewhere directly).
- * `stats` is filled in as the stream is consumed.
+ * The backup as a stream of container bytes, for sending somewhere directly (an HTTP response, an
+ * upload). Nothing is verified: prefer createBackup({ output }) when a file is the goal.
  */
-export async function backupStream(
+export function backupStream(passphrase: string | Recipient[] | null, options: BackupOptions): Promise<ByteStream> {
+  return buildStream(passphrase, options, { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 });
+}
+
+async function buildStream(
   passphrase: string | Recipient[] | null,
   options: BackupOptions,
-  stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 },
+  stats: CompressionStats,
   onSealed?: (sealed: Sealed) => void,
   summary?: CaptureSummary,
 ): Promise<ByteStream> {
@@ -269,7 +270,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
   const stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 };
   let sealed!: Sealed;
   const captured: CaptureSummary = { models: {}, files: 0, skippedFiles: [] };
-  const stream = await backupStream(passphrase, options, stats, (s) => (sealed = s), captured);
+  const stream = await buildStream(passphrase, options, stats, (s) => (sealed = s), captured);
   const doVerify = options.verify !== false;
   let verified: BackupResult['verified'] = 'none';
   let path: string | undefined;
