@@ -15,7 +15,9 @@ import { launchBrowser, requireChromium, serveFiles } from '../helpers/browser.j
 import { createBackup, restoreBackup, validateBackup } from '../../src/pipeline/api.js';
 import { fileSource } from '../../src/io/file.node.js';
 import { collect } from '../../src/io/memory.js';
-import { openContainer } from '../../src/container/index.js';
+import { encryptStream, sealEnvelope } from '../../src/crypto/index.js';
+import { openContainer, writeContainer } from '../../src/container/index.js';
+import { seededBytes } from '../helpers/env.js';
 import { openShop, requirePostgres, type Shop } from '../admin/shop.js';
 import { damageBeyondRepair, damageBothCopies } from './damage.js';
 // @ts-expect-error: a plain .mjs build script without types
@@ -235,6 +237,32 @@ test('a file that is not a backup: a clear message', async () => {
   assert.is(await check(page, files.junk), 'unreadable');
   assert.match((await page.textContent('#verdict-line'))!, 'not a readable DBS backup');
   await page.screenshot({ path: join(root, 'test-output/validator-unreadable.png'), fullPage: true });
+  await page.context().close();
+});
+
+test('a larger file: progress is shown while it is checked, and the page stays responsive', async () => {
+  if (!enabled) return;
+  const path = join(dir, 'larger.dbs');
+  const sealed = await sealEnvelope([{ passphrase: PASSPHRASE, kdf: { memoryKiB: 8192, passes: 1, parallelism: 1 } }]);
+  const payload = (async function* () {
+    for (let i = 0; i < 48; i++) yield seededBytes(1 << 20, i + 1);
+  })();
+  writeFileSync(path, await collect(writeContainer(encryptStream(payload, sealed), { meta: sealed.header })));
+  const { page } = await openPage();
+  await page.setInputFiles('#file', path);
+  await page.waitForFunction(
+    () => !document.getElementById('progress')!.hidden && /^[1-9]\d? %$/.test(document.getElementById('progress-pct')!.textContent!),
+    undefined,
+    { polling: 'raf', timeout: 30_000 },
+  );
+  let slowest = 0;
+  while (!(await page.$('#verdict[data-verdict]'))) {
+    const started = performance.now();
+    await page.evaluate(() => new Promise((ok) => requestAnimationFrame(ok)));
+    slowest = Math.max(slowest, performance.now() - started);
+  }
+  assert.ok(slowest < 1000, `the main thread answered within ${slowest.toFixed(0)} ms while the worker read the file`);
+  assert.is(await page.getAttribute('#verdict', 'data-verdict'), 'clean');
   await page.context().close();
 });
 
