@@ -3,7 +3,7 @@
 // the measured memory; without dist/ it runs the sources under tsx (and says so).
 //   node bench/data-child.mjs schema  <dialect> <database>
 //   node bench/data-child.mjs capture <dialect> <database> <payload file>
-//   node bench/data-child.mjs restore <dialect> <database> <payload file>
+//   node bench/data-child.mjs restore <dialect> <database> <payload file> [infile]
 import { existsSync, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -39,14 +39,14 @@ export function defineModels(sequelize) {
   Item.belongsTo(Order, { foreignKey: 'orderId' });
 }
 
-function connect(dialect, database) {
+function connect(dialect, database, infile) {
   return dialect === 'postgres'
     ? new Sequelize(database, 'postgres', '', { host: '127.0.0.1', port: 5432, dialect, logging: false })
-    : new Sequelize(database, 'root', '', { host: '127.0.0.1', port: 3306, dialect, logging: false });
+    : new Sequelize(database, 'root', '', { host: '127.0.0.1', port: 3306, dialect, logging: false, dialectOptions: infile ? { permitLocalInfile: true } : {} });
 }
 
-const [what, dialect, name, file] = process.argv.slice(2);
-const sequelize = connect(dialect, name);
+const [what, dialect, name, file, variant] = process.argv.slice(2);
+const sequelize = connect(dialect, name, variant === 'infile');
 defineModels(sequelize);
 let bytes = 0;
 let rows = 0;
