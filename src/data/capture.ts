@@ -224,9 +224,13 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
     }
     for (const { root, path } of refs.values()) yield* emitFile(root, path, root.kind === 'absolute' ? `/${path}` : resolve(root.path, path));
     for (const root of roots.filter((r) => r.kind === 'root')) {
-      for await (const path of walkFiles(root.path)) {
-        if (refs.has(`${root.id}:${path}`)) continue;
-        yield* emitFile(root, path, resolve(root.path, path));
+      for await (const entry of walkFiles(root.path)) {
+        if (refs.has(`${root.id}:${entry.path}`)) continue;
+        if (entry.skipped) {
+          out.skippedFiles.push({ root: root.path, path: entry.path, reason: entry.skipped });
+          options.logger?.warn?.(`file skipped: ${resolve(root.path, entry.path)}: ${entry.skipped}`);
+          yield writer.record(RecordType.FileSkipped, jsonBody({ root: root.id, path: entry.path, reason: entry.skipped }));
+        } else yield* emitFile(root, entry.path, resolve(root.path, entry.path));
       }
     }
     options.onProgress?.({ phase: 'done', files: out.files, bytes: writer.bytesWritten });

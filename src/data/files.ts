@@ -16,27 +16,26 @@ export interface FileRef {
   path: string;
 }
 
-export interface FileChunkSink {
-  begin(ref: FileRef, size: number): Promise<void> | void;
-  data(chunk: Uint8Array): Promise<void> | void;
-  end(result: { size: number; blake2b512: string }): Promise<void> | void;
-  skipped(ref: FileRef, reason: string): Promise<void> | void;
-}
-
-/** Every regular file under `dir`, as '/'-separated paths relative to it, sorted, streamed. */
-export async function* walkFiles(dir: string, prefix = ''): AsyncGenerator<string> {
-  let entries: { name: string; isDirectory(): boolean; isFile(): boolean }[];
+/**
+ * Every file under `dir`, as '/'-separated paths relative to it, sorted, streamed. Entries that
+ * are not regular files or directories (symlinks, sockets, devices) come with a `skipped` reason,
+ * so the caller reports them instead of dropping them silently.
+ */
+export async function* walkFiles(dir: string, prefix = ''): AsyncGenerator<{ path: string; skipped?: string }> {
+  let entries: { name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }[];
   try {
     entries = [];
     for await (const e of await opendir(join(dir, prefix))) entries.push(e);
-  } catch {
+  } catch (error) {
+    yield { path: prefix || '.', skipped: `directory cannot be read: ${(error as Error).message}` };
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) yield* walkFiles(dir, rel);
-    else if (e.isFile()) yield rel;
+    else if (e.isFile()) yield { path: rel };
+    else yield { path: rel, skipped: e.isSymbolicLink() ? 'symbolic link (not followed)' : 'not a regular file' };
   }
 }
 

@@ -136,4 +136,18 @@ test('capture: files that cannot be read are recorded as skipped and reported, n
   assert.is(warnings.length, 5);
 });
 
+test('capture: a symlink inside a file root is reported as skipped, not followed and not dropped silently', async () => {
+  const root = join(base, 'root');
+  await mkdir(join(root, 'd'), { recursive: true });
+  await writeFile(join(root, 'd', 'real.txt'), 'real');
+  await writeFile(join(outside, 'secret.txt'), 'secret');
+  await symlink(join(outside, 'secret.txt'), join(root, 'd', 'link.txt'));
+  const registry = new BackupRegistry().configure({ fileRoots: [root] });
+  const summary: CaptureSummary = { models: {}, files: 0, skippedFiles: [] };
+  const payload = await collect(capture({ sequelize, registry }, summary));
+  assert.is(summary.files, 1);
+  assert.equal(summary.skippedFiles.map((s) => [s.path, s.reason]), [['d/link.txt', 'symbolic link (not followed)']]);
+  assert.not.ok(Buffer.from(payload).includes(Buffer.from('secret')), 'the link target is not embedded');
+});
+
 test.run();
