@@ -180,6 +180,32 @@ export function pitfallSuite(dialect: TestDialect): void {
     assert.equal(labels, [null, ['red', 'green'], ['red', 'green', 'blue'], ['red']]);
   });
 
+  test('pitfall 11 (schema): ARRAY(ENUM) and ENUM types in a non-public schema (PostgreSQL)', async () => {
+    if (!available || dialect !== 'postgres') return;
+    const a = await createTestDatabase(dialect);
+    const b = await createTestDatabase(dialect);
+    try {
+      for (const db of [a, b]) {
+        await db.sequelize.createSchema('app', {});
+        const Paint = db.sequelize.define('Paint', { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true }, colors: DataTypes.ARRAY(DataTypes.ENUM('red', 'blue')), mood: DataTypes.ENUM('happy', 'sad') }, { schema: 'app', timestamps: false });
+        const Brush = db.sequelize.define('Brush', { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } }, { schema: 'app', timestamps: false });
+        Brush.belongsTo(Paint, { foreignKey: 'paintId' });
+        await db.sequelize.sync();
+      }
+      await a.sequelize.models.Paint.bulkCreate([{ colors: ['red', 'blue'], mood: 'sad' }, { colors: [], mood: null }]);
+      await a.sequelize.models.Brush.bulkCreate([{ paintId: 2 }, { paintId: 1 }]);
+      const p = await collect(capture({ sequelize: a.sequelize, registry: new BackupRegistry() }));
+      const r = await restore((async function* () { yield p; })(), { sequelize: b.sequelize, registry: new BackupRegistry() });
+      assert.equal(r.models.map((m) => m.rows), [2, 2]);
+      const rows = await b.sequelize.models.Paint.findAll({ raw: true, order: [['id', 'ASC']] });
+      assert.equal(rows, [{ id: 1, colors: ['red', 'blue'], mood: 'sad' }, { id: 2, colors: [], mood: null }]);
+      assert.is(Number((await b.sequelize.models.Paint.create({ colors: ['blue'] })).get('id')), 3, 'sequence in the schema reset too');
+    } finally {
+      await a.drop();
+      await b.drop();
+    }
+  });
+
   test('pitfall 12: attribute != column (field, underscored): values land in the target model\'s column; unknown columns reported as discarded', async () => {
     if (!available) return;
     const a = await createTestDatabase(dialect);
