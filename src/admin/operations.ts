@@ -4,6 +4,7 @@
 // upload or a wrong passphrase changes nothing.
 import type { Sequelize } from 'sequelize';
 import { createBackup, restoreBackup, type RestoreReport } from '../pipeline/api.js';
+import type { LoggerLike } from '../pipeline/logger.js';
 
 export interface RestoreSummary {
   healed: boolean;
@@ -15,9 +16,19 @@ export interface RestoreSummary {
   warnings: string[];
 }
 
-export async function runBackup(options: { sequelize: unknown; passphrase: string; path: string; createdAt: Date; extra?: Record<string, unknown> }): Promise<void> {
+type Log = ((line: string) => void) | undefined;
+
+/** The pipeline's logger, sent to the router's `log` when the app gave one (else the pipeline's default). */
+function pipelineLogger(log: Log, extra?: Record<string, unknown>): LoggerLike | undefined {
+  if (extra?.logger) return extra.logger as LoggerLike;
+  if (!log) return undefined;
+  return { info: (m) => log(`dbs: ${m}`), warn: (m) => log(`dbs: warning: ${m}`), error: (m) => log(`dbs: error: ${m}`) };
+}
+
+export async function runBackup(options: { sequelize: unknown; passphrase: string; path: string; createdAt: Date; extra?: Record<string, unknown>; log?: Log }): Promise<void> {
   await createBackup(options.passphrase, {
     ...(options.extra ?? {}),
+    logger: pipelineLogger(options.log, options.extra),
     sequelize: options.sequelize as Sequelize,
     output: options.path,
     verify: true,
@@ -31,9 +42,11 @@ export async function runRestore(options: {
   flush: boolean;
   dryRun: boolean;
   extra?: Record<string, unknown>;
+  log?: Log;
 }): Promise<RestoreSummary> {
   const report = await restoreBackup(options.path, options.passphrase, {
     ...(options.extra ?? {}),
+    logger: pipelineLogger(options.log, options.extra),
     sequelize: options.sequelize as Sequelize,
     flush: options.flush,
     dryRun: options.dryRun,

@@ -47,7 +47,7 @@ export interface DbsAdminOptions {
   backupOptions?: Record<string, unknown>;
   /** Extra options for restoreBackup (registry, restoreRoots …). */
   restoreOptions?: Record<string, unknown>;
-  /** Receives one line per operation (never a passphrase). */
+  /** Receives one line per operation, and the pipeline's warnings (never a passphrase). Without it, warnings go to stderr. */
   log?: (line: string) => void;
 }
 
@@ -238,7 +238,7 @@ ${problem}
       const name = downloadName(options.prefix ?? 'backup', at);
       const path = join(folder, name);
       const started = Date.now();
-      await runBackup({ sequelize: options.sequelize, passphrase, path, createdAt: at, extra: options.backupOptions });
+      await runBackup({ sequelize: options.sequelize, passphrase, path, createdAt: at, extra: options.backupOptions, log: options.log });
       // Open, then remove: the bytes are sent from the open file, and nothing is left on disk
       // even if the download is interrupted (where the OS allows removing an open file).
       const handle = await open(path, 'r');
@@ -304,7 +304,7 @@ ${problem}
     const started = Date.now();
     let summary: RestoreSummary;
     try {
-      summary = await runRestore({ sequelize: options.sequelize, passphrase: fields.passphrase ?? '', path, flush, dryRun, extra: options.restoreOptions });
+      summary = await runRestore({ sequelize: options.sequelize, passphrase: fields.passphrase ?? '', path, flush, dryRun, extra: options.restoreOptions, log: options.log });
     } catch (error) {
       log(`dbs admin: restore of an upload (${size} bytes) refused: ${describe(error)}`);
       const wrong = error instanceof WrongPassphraseError;
