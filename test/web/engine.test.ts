@@ -14,7 +14,7 @@ import { checkPassphrase, healToBlob, inspect, kdfText } from '../../web/src/eng
 import { BlockState } from '../../web/src/protocol.js';
 import { formatBytes, healedName } from '../../web/src/format.js';
 import { seededBytes } from '../helpers/env.js';
-import { damageBeyondRepair, damageBothCopies } from './damage.js';
+import { damageBeyondRepair, damageBothCopies, smash } from './damage.js';
 
 const PASSPHRASE = 'engine test passphrase';
 const KDF = { memoryKiB: 8192, passes: 1, parallelism: 1 };
@@ -76,6 +76,16 @@ test('damage in both copies: verdict repaired, each damaged block marked where i
     [report.clean, report.repairedByRS, report.fromSecondCopy, report.combined, report.failed.length],
   );
   assert.match(view.headline, '4 damaged blocks');
+});
+
+test('damage only in a file header copy: repaired, every block clean, the note says where', async () => {
+  const file = clean.slice();
+  smash(file, 0, 120, 9); // the first header frame
+  const { view } = await inspect(memorySource(file), 'x.dbs');
+  assert.is(view.verdict, 'repaired');
+  assert.is(view.counts.clean, view.counts.total);
+  assert.match(view.headline, "the file's own structures were repaired");
+  assert.ok(view.notes.some((n) => n.startsWith('File header: 1 of 2 copies intact')), view.notes.join(' | '));
 });
 
 test('damage beyond repair: verdict unrecoverable, the failed block marked', async () => {
