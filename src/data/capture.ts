@@ -165,7 +165,12 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
       let count = 0;
       try {
         for await (const batch of reader.rows(model)) {
-          if (batch.kind === 'pgcopy') {
+          if (batch.kind === 'framed') {
+            if (batch.rows === 0) continue;
+            new DataView(batch.frame.buffer, batch.frame.byteOffset).setUint32(5, batch.rows, true);
+            count += batch.rows;
+            yield writer.framed(RecordType.RowsCells, batch.frame);
+          } else if (batch.kind === 'pgcopy') {
             let frame = batch.frame;
             if (!frame) {
               frame = new Uint8Array(HEAD + batch.bytes.length);

@@ -6,9 +6,9 @@ import type { Sequelize } from 'sequelize';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
-import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
+import { FRAME_HEAD, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
 import type { Cell } from './format.js';
-import { ByteWriter, SqliteNumber } from './format.js';
+import { ByteWriter, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { RestoreError } from '../errors.js';
 
@@ -69,17 +69,51 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
       // FLOAT's text has 6 significant digits (lossy); as DOUBLE it prints exactly, and the
       // same text loads back into the FLOAT column as the same float.
       const select = model.columns.map((c, i) => `${FLOAT_TYPES.has(c.type) ? `CAST(${q(c.column)} AS DOUBLE)` : q(c.column)} AS \`c${i}\``).join(', ');
-      // Text protocol: every value arrives as the server's own text; typeCast keeps it as such.
-      // typeCast is called for every column of every row, in order (NULLs included).
+      // Text protocol: every value arrives as the server's own text (bytes for binary columns).
+      // typeCast, called for every column of every row in order (NULLs included), writes each
+      // value's bytes straight into the RowsCells encoding: no JS string per value, no row
+      // objects kept. The driver's rows (all nulls) are only drained.
       const width = model.columns.length;
+      const fileColumns = onFileCells ? model.columns.map((c) => c.field === 'FILE' || c.field === 'FILE_PATH') : [];
+      const needsCells = fileColumns.some(Boolean);
+      const out = new ByteWriter(BATCH_BYTES + (1 << 16));
+      out.length = FRAME_HEAD;
+      let encodedRows = 0;
+      let fileRows: Cell[][] = [];
+      let fileRow: Cell[] = [];
       let at = 0;
       const typeCast = (column: CastColumn) => {
         const i = at;
         at = at + 1 === width ? 0 : at + 1;
-        return binary[i] ? column.buffer() : column.string();
+        const value = column.buffer();
+        if (value === null) out.byte(CellTag.Null);
+        else {
+          out.byte(binary[i] ? CellTag.Bytes : CellTag.Text);
+          out.varint(value.length);
+          out.bytes(value);
+        }
+        if (needsCells) fileRow[i] = fileColumns[i] && value !== null ? value.toString('utf8') : null;
+        if (at === 0) {
+          encodedRows++;
+          if (needsCells) {
+            fileRows.push(fileRow);
+            fileRow = [];
+          }
+        }
+        return null;
+      };
+      const take = (): RowBatch => {
+        const frame = new Uint8Array(out.buffer.subarray(0, out.length));
+        const rows = encodedRows;
+        out.length = FRAME_HEAD;
+        encodedRows = 0;
+        if (needsCells) {
+          onFileCells!(model, fileRows);
+          fileRows = [];
+        }
+        return { kind: 'framed', frame, rows };
       };
       const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast }) as unknown as Readable;
-      const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
       // Rows are drained synchronously with read() (one promise per wake-up, not one per row).
       let done = false;
       let failure: Error | null = null;
@@ -98,26 +132,9 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
         failure = e;
         signal();
       });
-      let rows: Cell[][] = [];
-      let size = 0;
       for (;;) {
-        let raw: (string | Buffer | null)[] | null;
-        while ((raw = stream.read() as (string | Buffer | null)[] | null) !== null) {
-          for (let i = 0; i < raw.length; i++) {
-            const v = raw[i];
-            if (v === null) size += 1;
-            else {
-              size += v.length + 2;
-              if (typeof v !== 'string') raw[i] = new Uint8Array(v.buffer, v.byteOffset, v.length) as unknown as Buffer;
-            }
-          }
-          rows.push(raw as Cell[]);
-          if (size >= BATCH_BYTES) {
-            if (needsCells) onFileCells!(model, rows);
-            yield { kind: 'cells', rows };
-            rows = [];
-            size = 0;
-          }
+        while (stream.read() !== null) {
+          if (out.length >= BATCH_BYTES) yield take();
         }
         if (failure) throw failure;
         if (done) break;
@@ -125,10 +142,7 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
           wake = resolve;
         });
       }
-      if (rows.length) {
-        if (needsCells) onFileCells!(model, rows);
-        yield { kind: 'cells', rows };
-      }
+      if (encodedRows) yield take();
     },
     async close() {
       try {

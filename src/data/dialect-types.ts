@@ -9,7 +9,11 @@ export const FRAME_HEAD = 9;
  * A batch of rows: decoded cells, or PostgreSQL COPY text lines kept as the server wrote them.
  * `frame`, when given, is `bytes` with FRAME_HEAD free bytes in front (saves a copy).
  */
-export type RowBatch = { kind: 'cells'; rows: Cell[][] } | { kind: 'pgcopy'; bytes: Uint8Array; rows: number; frame?: Uint8Array };
+export type RowBatch =
+  | { kind: 'cells'; rows: Cell[][] }
+  | { kind: 'pgcopy'; bytes: Uint8Array; rows: number; frame?: Uint8Array }
+  /** Cells already encoded (RowsCells body after the row count), FRAME_HEAD free bytes in front. */
+  | { kind: 'framed'; frame: Uint8Array; rows: number };
 
 /** Reads one consistent snapshot of the source database. */
 export interface SourceReader {
