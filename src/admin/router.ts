@@ -119,7 +119,7 @@ export function dbsAdmin(options: DbsAdminOptions): DbsAdminHandler {
     const base = mountOf(req);
     let path = (req.url ?? '/').split('?')[0];
     if (basePath && !(req as { baseUrl?: string }).baseUrl) {
-      if (path !== basePath && !path.startsWith(basePath + '/')) return notFound(req, res, next, base);
+      if (path !== basePath && !path.startsWith(basePath + '/')) return notFound(res, next, base);
       path = path.slice(basePath.length);
     }
     path = path.replace(/\/+$/, '') || '/';
@@ -129,7 +129,7 @@ export function dbsAdmin(options: DbsAdminOptions): DbsAdminHandler {
       if (['/', '/backup', '/restore', '/validator'].includes(path)) {
         return send(res, 405, page({ title: 'Not allowed', base, body: html`<div class="card">${message('bad', `${req.method} is not allowed here.`)}</div>` }), { allow: path === '/backup' || path === '/restore' ? 'GET, POST' : 'GET' });
       }
-      return notFound(req, res, next, base);
+      return notFound(res, next, base);
     }
 
     let allowed = false;
@@ -159,7 +159,7 @@ export function dbsAdmin(options: DbsAdminOptions): DbsAdminHandler {
     }
   }
 
-  function notFound(req: IncomingMessage, res: ServerResponse, next: Next | undefined, base: string) {
+  function notFound(res: ServerResponse, next: Next | undefined, base: string) {
     if (next) return next();
     send(res, 404, page({ title: 'Not found', base, body: html`<div class="card">${message('bad', 'No such page.')}</div>` }));
   }

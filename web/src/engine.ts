@@ -15,7 +15,7 @@ import {
   type EnvelopeInfo,
   type KdfParams,
 } from './dbs.js';
-import { BlockState, type BlockCounts, type FileView, type PassphraseOutcome } from './protocol.js';
+import { type BlockCounts, type FileView, type PassphraseOutcome } from './protocol.js';
 import { formatBytes, formatCount, plural } from './format.js';
 import { outcomesOf, recordOutcomes } from './outcomes.js';
 import { contentsFromPlaintext } from './payload.js';
@@ -172,18 +172,6 @@ function damageNotes(report: IntegrityReport): string[] {
   for (const f of report.failed.slice(0, 5)) notes.push(`Block ${f.index} (payload bytes ${f.start}–${f.end}): ${f.reason}`);
   notes.push(...report.notes);
   return notes;
-}
-
-export function countStates(blocks: Uint8Array): BlockCounts {
-  const c: BlockCounts = { total: blocks.length, clean: 0, repaired: 0, secondCopy: 0, combined: 0, failed: 0 };
-  for (const s of blocks) {
-    if (s === BlockState.CLEAN) c.clean++;
-    else if (s === BlockState.REPAIRED) c.repaired++;
-    else if (s === BlockState.SECOND_COPY) c.secondCopy++;
-    else if (s === BlockState.COMBINED) c.combined++;
-    else c.failed++;
-  }
-  return c;
 }
 
 function envelopeView(info: EnvelopeInfo): FileView['envelope'] {

@@ -2,7 +2,7 @@
 // the file (its name, app name, messages) goes through textContent, never innerHTML.
 import { BLOCK_STATE_NAMES, type FileView, type FromWorker, type PassphraseOutcome, type Phase, type ToWorker } from './protocol.js';
 import type { ContentsSummary } from './payload.js';
-import { formatBytes, formatCount, formatDuration, formatUtc, healedName, plural } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatUtc, healedName } from './format.js';
 
 declare const __WORKER_SOURCE__: string;
 
