@@ -42,13 +42,18 @@ export interface CompressionStats {
 
 function deflateChunk(chunk: Uint8Array, level: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    deflateRaw(chunk, { level, memLevel: 9, strategy: zc.Z_DEFAULT_STRATEGY }, (error, out) => (error ? reject(error) : resolve(out))),
+    // A large zlib chunkSize: the thread pool returns to the main thread once per frame, not every 16 KiB.
+    deflateRaw(chunk, { level, memLevel: 9, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: Math.max(64 * 1024, chunk.length) }, (error, out) =>
+      error ? reject(error) : resolve(out),
+    ),
   );
 }
 
 function inflateChunk(chunk: Uint8Array, rawLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    inflateRaw(chunk, { maxOutputLength: Math.max(1, rawLength) }, (error, out) => (error ? reject(error) : resolve(out))),
+    inflateRaw(chunk, { maxOutputLength: Math.max(1, rawLength), chunkSize: Math.max(64 * 1024, rawLength) }, (error, out) =>
+      error ? reject(error) : resolve(out),
+    ),
   );
 }
 
@@ -148,18 +153,22 @@ export async function* compressStream(input: ByteStream, options: CompressOption
   const header = streamHeader(chunkSize, level);
   s.compressedBytes += header.length;
   yield header;
-  const work = async (chunk: Uint8Array): Promise<Uint8Array> => {
-    if (level === 0) return frame(FRAME_STORED, chunk.length, chunk);
-    const packed = await deflateChunk(chunk, level);
+  // A frame goes out as two chunks, its header and its body, so the body is never copied.
+  const work = async (chunk: Uint8Array): Promise<[Uint8Array, Uint8Array]> => {
+    const packed = level === 0 ? undefined : await deflateChunk(chunk, level);
     // Incompressible data (already-compressed files) is stored as is: never larger than the input.
-    return packed.length < chunk.length ? frame(FRAME_DEFLATE, chunk.length, packed) : frame(FRAME_STORED, chunk.length, chunk);
+    const body = packed && packed.length < chunk.length ? new Uint8Array(packed.buffer, packed.byteOffset, packed.length) : chunk;
+    const head = frame(body === chunk ? FRAME_STORED : FRAME_DEFLATE, chunk.length, new Uint8Array(0));
+    new DataView(head.buffer).setUint32(8, body.length, true);
+    return [head, body];
   };
-  for await (const out of ordered(rechunk(input, chunkSize), options.parallel ?? defaultParallel(), work)) {
-    s.rawBytes += new DataView(out.buffer, out.byteOffset).getUint32(4, true);
-    s.compressedBytes += out.length;
+  for await (const [head, body] of ordered(rechunk(input, chunkSize), options.parallel ?? defaultParallel(), work)) {
+    s.rawBytes += new DataView(head.buffer, head.byteOffset).getUint32(4, true);
+    s.compressedBytes += head.length + body.length;
     s.frames++;
-    if (out[0] === FRAME_STORED) s.storedFrames++;
-    yield out;
+    if (head[0] === FRAME_STORED) s.storedFrames++;
+    yield head;
+    yield body;
   }
   const end = endFrame(s.rawBytes, s.frames);
   s.compressedBytes += end.length;
