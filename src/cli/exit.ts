@@ -42,17 +42,25 @@ function foreignHint(error: Error): string | undefined {
   if (/Connection(Refused|Error)|HostNotFound|HostNotReachable|AccessDenied/.test(name)) {
     return "check that the database is running and that the config's Sequelize connection settings are right";
   }
-  if (name.startsWith('Sequelize')) return 'the database refused an operation; the message above names it';
+  if (name.startsWith('Sequelize')) return 'the message above is the database\'s own; check the app\'s schema and permissions (--verbose shows the query)';
   if (code === 'ENOENT') return 'a file or directory named above does not exist';
   if (code === 'EACCES' || code === 'EPERM') return 'a file or directory named above is not accessible to this user';
   if (code === 'ENOSPC') return 'free disk space and try again';
   return undefined;
 }
 
+/** Names what failed for errors from outside DBS (the message alone may be a bare errno). */
+function describeForeign(e: Error): string {
+  if (e instanceof DbsError) return e.message;
+  if (/Connection(Refused|Error)|HostNotFound|HostNotReachable|AccessDenied|ConnectionTimedOut/.test(e.name)) return `cannot connect to the database: ${e.message}`;
+  if (e.name.startsWith('Sequelize')) return `the database refused an operation: ${e.message}`;
+  return e.message;
+}
+
 /** The lines printed for a failure: the error, what to do, and the stack only when verbose. */
 export function formatError(error: unknown, verbose: boolean): string {
   const e = error instanceof Error ? error : new Error(String(error));
-  const lines = [`dbs: error: ${e.message}`];
+  const lines = [`dbs: error: ${describeForeign(e)}`];
   const hint = e instanceof DbsError ? e.hint : foreignHint(e);
   if (hint) lines.push(`dbs: hint: ${hint}`);
   if (verbose) {
