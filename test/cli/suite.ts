@@ -2,6 +2,7 @@
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, defineApp, snapshot } from './app.js';
 import { damageBothCopies, type RunResult, type Workdir } from './harness.js';
@@ -69,6 +70,16 @@ export function dialectSuite(test: Test, make: () => Promise<Workdir>) {
     const result = JSON.parse(r.stdout);
     assert.ok(result.rows > 100);
     await compare(w);
+  });
+
+  test('database unreachable: exit 1, says so, no file written', async () => {
+    const config = readFileSync(join(w.dir, 'dbs.config.mjs'), 'utf8').replace(/connect\('(\w+)'/, "connect('$1', 'no_such_database_dbs'");
+    writeFileSync(join(w.dir, 'unreachable.config.mjs'), config);
+    const r = await w.dbs(['backup', 'never.dbs', '--config', 'unreachable.config.mjs', '--passphrase-stdin'], { input: PASS });
+    expectCode(r, 1, 'unreachable database');
+    assert.match(r.stderr, /dbs: error: cannot connect to the database/);
+    assert.match(r.stderr, /dbs: hint: check that the database is running/);
+    assert.not.ok(existsSync(join(w.dir, 'never.dbs')));
   });
 
   test('restore of the damaged file heals on the fly (exit 3); --flush replaces the rows', async () => {
