@@ -148,6 +148,6 @@ for (const dialect of (['postgres', 'mariadb'] as Dialect[]).filter((d) => !only
   try {
     await benchDialect(dialect);
   } catch (error) {
-    console.log(`  ${dialect}: not measured: ${(error as Error).message.split('\n')[0]}`);
+    console.log(`  ${dialect}: not measured: ${(error as Error).message.split('\n').slice(0, 12).join('\n')}`);
   }
 }

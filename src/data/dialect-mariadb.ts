@@ -177,6 +177,7 @@ export function mariaLiteral(value: Cell, type: string): string {
 }
 
 const LOAD_CHUNK = 256 << 10;
+const LOAD_STATEMENT_BYTES = 4 << 20;
 
 /** Appends one LOAD DATA field (tab, newline, backslash and NUL escaped; NULL as \N). */
 function loadField(out: ByteWriter, value: Cell): void {
@@ -206,7 +207,30 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
   // allows it (dialectOptions.permitLocalInfile); used for tables that start empty.
   const dialectOptions = (sequelize as unknown as { options: { dialectOptions?: { permitLocalInfile?: boolean } } }).options.dialectOptions;
   const localInfile = dialectOptions?.permitLocalInfile === true;
-  let load: { t: TargetTable; stream: PassThrough; done: Promise<{ affectedRows: number; warningStatus: number }>; rows: number; failed: Error | null } | null = null;
+  let load: { t: TargetTable; stream: PassThrough; done: Promise<{ affectedRows: number; warningStatus: number }>; rows: number; bytes: number; failed: Error | null } | null = null;
+  const startLoad = (t: TargetTable) => {
+    const stream = new PassThrough();
+    const sql = `LOAD DATA LOCAL INFILE 'dbs-restore' INTO TABLE ${qt(t)} CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${t.columns.map(q).join(', ')})`;
+    const done = conn.query({ sql, infileStreamFactory: () => stream }) as Promise<{ affectedRows: number; warningStatus: number }>;
+    const l = { t, stream, done, rows: 0, bytes: 0, failed: null as Error | null };
+    done.catch((e: Error) => {
+      l.failed = e;
+      stream.destroy();
+    });
+    load = l;
+  };
+  const finishLoad = async () => {
+    const l = load!;
+    load = null;
+    l.stream.end();
+    const r = await l.done;
+    // LOCAL loads turn errors into warnings and skip duplicate keys: any warning, or a row
+    // count that differs, fails the restore (which rolls everything back).
+    if (Number(r.affectedRows) !== l.rows || Number(r.warningStatus) > 0) {
+      const warnings = (await rowsOf(conn, 'SHOW WARNINGS LIMIT 3')).map((w) => String(w.Message)).join('; ');
+      throw new RestoreError(`loading ${l.t.table}: ${Number(r.affectedRows)} of ${l.rows} rows loaded${warnings ? `: ${warnings}` : ''}`, { model: l.t.model });
+    }
+  };
   let saved: { sql_mode: string; time_zone: string } | null = null;
   let current: { t: TargetTable; upsert: boolean; head: string; tail: string; values: string[]; size: number } | null = null;
 
@@ -258,15 +282,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     async beginTable(t, upsert) {
       const cols = t.columns.map(q).join(', ');
       if (localInfile && !upsert) {
-        const stream = new PassThrough();
-        const sql = `LOAD DATA LOCAL INFILE 'dbs-restore' INTO TABLE ${qt(t)} CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${cols})`;
-        const done = conn.query({ sql, infileStreamFactory: () => stream }) as Promise<{ affectedRows: number; warningStatus: number }>;
-        load = { t, stream, done, rows: 0, failed: null };
-        const l = load;
-        done.catch((e: Error) => {
-          l.failed = e;
-          stream.destroy();
-        });
+        startLoad(t);
         return;
       }
       let tail = '';
@@ -280,7 +296,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     async writeBatch(batch) {
       if (batch.kind !== 'cells') throw new RestoreError('internal: COPY text handed to the MariaDB writer');
       if (load) {
-        const l = load;
+        let l = load;
         const out = new ByteWriter(LOAD_CHUNK + (64 << 10));
         const send = async () => {
           if (l.failed) throw l.failed;
@@ -298,7 +314,17 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
           }
           out.byte(0x0a);
           l.rows++;
-          if (out.length >= LOAD_CHUNK) await send();
+          if (out.length >= LOAD_CHUNK) {
+            l.bytes += out.length;
+            await send();
+            if (l.bytes >= LOAD_STATEMENT_BYTES) {
+              // The driver sends a LOCAL file in packets the server caps at max_allowed_packet:
+              // a long table is loaded by several statements (same transaction).
+              await finishLoad();
+              startLoad(l.t);
+              l = load!;
+            }
+          }
         }
         if (out.length) await send();
         return;
@@ -316,16 +342,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     },
     async endTable() {
       if (load) {
-        const l = load;
-        load = null;
-        l.stream.end();
-        const r = await l.done;
-        // LOCAL loads turn errors into warnings and skip duplicate keys: any warning, or a row
-        // count that differs, fails the restore (which rolls everything back).
-        if (Number(r.affectedRows) !== l.rows || Number(r.warningStatus) > 0) {
-          const warnings = (await rowsOf(conn, 'SHOW WARNINGS LIMIT 3')).map((w) => String(w.Message)).join('; ');
-          throw new RestoreError(`loading ${l.t.table}: ${Number(r.affectedRows)} of ${l.rows} rows loaded${warnings ? `: ${warnings}` : ''}`, { model: l.t.model });
-        }
+        await finishLoad();
         return;
       }
       await flushStatement();

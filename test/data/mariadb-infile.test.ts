@@ -84,4 +84,36 @@ test('LOAD DATA LOCAL path: byte for byte; duplicate keys and bad values fail an
   }
 });
 
+test('LOAD DATA LOCAL path: a table larger than one LOAD statement (several statements, one transaction)', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const { createTestDatabase } = await import('../apps/databases.js');
+  const { DataTypes } = await import('sequelize');
+  const { capture } = await import('../../src/data/capture.js');
+  const { restore } = await import('../../src/data/restore.js');
+  const { BackupRegistry } = await import('../../src/data/registry.js');
+  const { collect } = await import('../../src/io/memory.js');
+  const a = await createTestDatabase('mariadb');
+  const b = await createTestDatabase('mariadb', infile);
+  try {
+    const define = (s: typeof a.sequelize) => s.define('Big', { id: { type: DataTypes.INTEGER, primaryKey: true }, body: DataTypes.TEXT, bin: DataTypes.BLOB }, { timestamps: false });
+    const A = define(a.sequelize);
+    define(b.sequelize);
+    await a.sequelize.sync();
+    await b.sequelize.sync();
+    // About 9 MB: more than two LOAD statements' worth (4 MiB each).
+    await a.sequelize.query(`INSERT INTO Bigs (id, body, bin) SELECT seq, CONCAT(REPEAT('x\\t\\n', seq % 50), REPEAT(MD5(seq), 8)), UNHEX(REPEAT(MD5(seq), 4)) FROM seq_1_to_30000`);
+    const payload = await collect(capture({ sequelize: a.sequelize, registry: new BackupRegistry() }));
+    const loads = async () => Number(((await b.sequelize.query("SHOW GLOBAL STATUS LIKE 'Com_load'", { type: QueryTypes.SELECT })) as { Value: string }[])[0].Value);
+    const before = await loads();
+    const r = await restore(chunked(payload), { sequelize: b.sequelize, registry: new BackupRegistry() });
+    assert.is(r.rows, 30000);
+    assert.ok((await loads()) - before >= 3, 'split over several LOAD statements');
+    assert.equal((await snapshotDatabase(b.sequelize)).tables, (await snapshotDatabase(a.sequelize)).tables);
+    assert.is(await A.count(), 30000);
+  } finally {
+    await a.drop();
+    await b.drop();
+  }
+});
+
 test.run();
