@@ -122,6 +122,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `dbs inspect x.dbs | head -1`: a reader that goes away is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const code = await run(argv);
   process.exitCode = code;
   // Database pools and worker threads may keep the loop alive a little; do not wait for them.

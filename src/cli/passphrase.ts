@@ -90,7 +90,9 @@ export async function getPassphrase(
     io.warn(`${flag} puts the passphrase on the command line, where other users of this machine can read it (ps, /proc); prefer ${flag}-stdin, $${envName} or the prompt`);
     return notEmpty(args.passphrase, flag);
   }
-  if (args.passphraseStdin) {
+  // When stdin is the terminal itself, --passphrase-stdin means the prompt (echo off), not "wait for end of input".
+  const promptForStdin = Boolean(args.passphraseStdin) && interactive(io);
+  if (args.passphraseStdin && !promptForStdin) {
     const lines = await readStdinLines(io.stdin);
     const line = options.line ?? 0;
     if (lines.length <= line || (line === lines.length - 1 && lines[line] === '' && line > 0)) {
@@ -100,7 +102,7 @@ export async function getPassphrase(
     }
     return notEmpty(lines[line], 'stdin');
   }
-  const fromEnv = io.env[envName];
+  const fromEnv = promptForStdin ? undefined : io.env[envName];
   if (fromEnv !== undefined) return notEmpty(fromEnv, `$${envName}`);
   if (!interactive(io)) {
     throw new UsageError(`no passphrase given and no terminal to ask for one`, {
