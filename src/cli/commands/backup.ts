@@ -54,6 +54,10 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       compressedBytes: result.compressedBytes,
       verified: result.verified,
       seconds: result.seconds,
+      rows: result.rows,
+      models: result.captured.models,
+      files: result.captured.files,
+      skippedFiles: result.captured.skippedFiles,
     });
   },
 };
