@@ -232,7 +232,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     }
   };
   let saved: { sql_mode: string; time_zone: string } | null = null;
-  let current: { t: TargetTable; upsert: boolean; head: string; tail: string; values: string[]; size: number } | null = null;
+  let current: { t: TargetTable; upsert: boolean; head: string; tail: string; values: string; size: number } | null = null;
 
   // One statement in flight while the next is built: the server inserts while Node encodes.
   let inflight: Promise<unknown> | null = null;
@@ -242,9 +242,9 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     if (p) await p;
   };
   const flushStatement = async () => {
-    if (!current || current.values.length === 0) return;
-    const sql = current.head + current.values.join(',') + current.tail;
-    current.values = [];
+    if (!current || current.size === 0) return;
+    const sql = current.head + current.values + current.tail;
+    current.values = '';
     current.size = 0;
     await settle();
     inflight = conn.query(sql);
@@ -291,7 +291,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
         const target = rest.length ? rest : t.primaryKey;
         tail = ` ON DUPLICATE KEY UPDATE ${target.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`;
       }
-      current = { t, upsert, head: `INSERT INTO ${qt(t)} (${cols}) VALUES `, tail, values: [], size: 0 };
+      current = { t, upsert, head: `INSERT INTO ${qt(t)} (${cols}) VALUES `, tail, values: '', size: 0 };
     },
     async writeBatch(batch) {
       if (batch.kind !== 'cells') throw new RestoreError('internal: COPY text handed to the MariaDB writer');
@@ -300,11 +300,20 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
         const out = new ByteWriter(LOAD_CHUNK + (64 << 10));
         const send = async () => {
           if (l.failed) throw l.failed;
+          l.bytes += out.length;
           if (!l.stream.write(out.take())) {
             await new Promise<void>((resolve, reject) => {
               l.stream.once('drain', resolve);
               l.done.catch(reject);
             });
+          }
+          if (l.bytes >= LOAD_STATEMENT_BYTES) {
+            // The driver sends a LOCAL file in packets of up to 16 MiB, which the server refuses
+            // above max_allowed_packet: a long table is loaded by several statements (same
+            // transaction), each well below it.
+            await finishLoad();
+            startLoad(l.t);
+            l = load!;
           }
         };
         for (const row of batch.rows) {
@@ -314,17 +323,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
           }
           out.byte(0x0a);
           l.rows++;
-          if (out.length >= LOAD_CHUNK) {
-            l.bytes += out.length;
-            await send();
-            if (l.bytes >= LOAD_STATEMENT_BYTES) {
-              // The driver sends a LOCAL file in packets the server caps at max_allowed_packet:
-              // a long table is loaded by several statements (same transaction).
-              await finishLoad();
-              startLoad(l.t);
-              l = load!;
-            }
-          }
+          if (out.length >= LOAD_CHUNK) await send();
         }
         if (out.length) await send();
         return;
@@ -332,11 +331,11 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
       if (!current) throw new Error('writeBatch before beginTable');
       const types = current.t.types;
       for (const row of batch.rows) {
-        let tuple = '(';
+        let tuple = current.size ? ',(' : '(';
         for (let i = 0; i < row.length; i++) tuple += (i ? ',' : '') + mariaLiteral(row[i], types[i]);
         tuple += ')';
-        current.values.push(tuple);
-        current.size += tuple.length + 1;
+        current.values += tuple;
+        current.size += tuple.length;
         if (current.size >= STATEMENT_BYTES) await flushStatement();
       }
     },
