@@ -61,6 +61,16 @@ test('passphrases are UTF-8 of their NFC form, so composed and decomposed text g
   assert.throws(() => passphraseBytes(''), (e: unknown) => e instanceof TypeError);
 });
 
+test('concurrent derivations (e.g. two requests at once) give the same keys as sequential ones', async () => {
+  const params = { memoryKiB: 1024, passes: 2, parallelism: 1 };
+  const inputs = Array.from({ length: 6 }, (_, i) => ({ pass: `passphrase ${i}`, salt: seededBytes(16, 50 + i) }));
+  const sequential: string[] = [];
+  for (const { pass, salt } of inputs) sequential.push(hex(await deriveKey(pass, salt, params)));
+  const concurrent = await Promise.all(inputs.map(({ pass, salt }) => deriveKey(pass, salt, params).then(hex)));
+  assert.equal(concurrent, sequential);
+  assert.is(new Set(sequential).size, inputs.length);
+});
+
 test('parameter bounds: each limit refuses with LimitError naming the field', () => {
   const cases: [Partial<typeof DEFAULT_KDF>, string][] = [
     [{ memoryKiB: DEFAULT_KDF_LIMITS.maxMemoryKiB + 1 }, 'kdf.memoryKiB'],
