@@ -6,7 +6,7 @@
 // next to the output).
 import { dirname, resolve } from 'node:path';
 import type { Sequelize } from 'sequelize';
-import { DbsError, UnrecoverableBlocksError, UsageError, VerificationError } from '../errors.js';
+import { DbsError, FormatError, UnrecoverableBlocksError, UsageError, VerificationError } from '../errors.js';
 import { fileSource, fileSpool } from '../io/file.node.js';
 import { collect, memorySource } from '../io/memory.js';
 import type { ByteSource, ByteStream } from '../io/types.js';
@@ -221,7 +221,14 @@ async function buildStream(
   if (!options?.sequelize) throw new UsageError('createBackup needs { sequelize }', { hint: 'pass your Sequelize instance' });
   const logger = toLogger(options.logger);
   const recipients = passphraseRecipients(passphrase, options);
-  const sealed = await sealEnvelope(recipients);
+  let sealed: Sealed;
+  try {
+    sealed = await sealEnvelope(recipients);
+  } catch (error) {
+    // A malformed recipient key or KDF setting is the caller's mistake, not a damaged file.
+    if (error instanceof FormatError) throw new UsageError(error.message, { hint: error.hint, cause: error });
+    throw error;
+  }
   onSealed?.(sealed);
   const onProgress = options.onProgress;
   const payload = capture(

@@ -205,6 +205,9 @@ test('missing config, bad usage, missing output directory: clear errors, right e
   mkdirSync(empty);
   const n = await w.dbs(['backup', join(empty, 'x.dbs'), '--config', join(empty, 'none.mjs'), '--passphrase-stdin'], { input: PASS });
   expectCode(n, 2, 'no config');
+  const key = await w.dbs(['backup', 'k.dbs', '--recipient', 'not-a-key', '--recipient-only']);
+  expectCode(key, 2, 'malformed recipient key');
+  assert.match(key.stderr, /not a DBS X25519 public key/);
   const u = await w.dbs(['frobnicate']);
   expectCode(u, 2, 'unknown command');
   assert.match(u.stderr, /dbs: error: Unknown argument|dbs: error: Unknown command/i);
