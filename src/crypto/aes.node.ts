@@ -1,7 +1,7 @@
 // node:crypto AES-256-GCM (OpenSSL; about 2 GB/s on one core here). Importing this module makes it
 // the default backend for the process; the Node entry (src/index.node.ts) imports it.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { AES_KEY_LENGTH, GCM_TAG_LENGTH, setDefaultAesGcm, type AesGcmBackend } from './aes.js';
+import { AES_KEY_LENGTH, GCM_TAG_LENGTH, registerAesGcm, type AesGcmBackend } from './aes.js';
 import { plainView, totalLength } from './bytes.js';
 
 export const nodeAesGcm: AesGcmBackend = {
@@ -55,4 +55,4 @@ export const nodeAesGcm: AesGcmBackend = {
   },
 };
 
-setDefaultAesGcm(nodeAesGcm);
+registerAesGcm(nodeAesGcm);

@@ -3,7 +3,7 @@
 // and Node), @noble/ciphers (pure JS; pages opened from file: or plain http have no WebCrypto).
 // All three produce identical bytes (test/crypto/aes.test.ts checks it).
 import { gcm } from '@noble/ciphers/aes.js';
-import { joinParts, plainView } from './bytes.js';
+import { joinParts } from './bytes.js';
 
 export const AES_KEY_LENGTH = 32;
 export const GCM_NONCE_LENGTH = 12;
@@ -91,11 +91,18 @@ export const nobleAesGcm: AesGcmBackend = {
 };
 
 let preferred: AesGcmBackend | undefined;
+const named = new Map<string, AesGcmBackend>([
+  ['webcrypto', webCryptoAesGcm],
+  ['noble', nobleAesGcm],
+]);
 
-/**
- * Makes `backend` the default (aes.node.ts registers node:crypto when it is imported, which the
- * Node entry does). Pass undefined to go back to automatic choice.
- */
+/** Adds a backend that names can resolve to, and makes it the default (aes.node.ts does this for node:crypto). */
+export function registerAesGcm(backend: AesGcmBackend): void {
+  named.set(backend.name, backend);
+  preferred = backend;
+}
+
+/** Makes `backend` the default; undefined goes back to the automatic choice. */
 export function setDefaultAesGcm(backend: AesGcmBackend | undefined): void {
   preferred = backend;
 }
@@ -105,14 +112,11 @@ export function defaultAesGcm(): AesGcmBackend {
   return preferred ?? (hasWebCrypto() ? webCryptoAesGcm : nobleAesGcm);
 }
 
-/** Resolves a backend option: a backend object, or a name among the available ones. */
+/** Resolves a backend option: a backend object, or the name of a known one. */
 export function resolveAesGcm(choice?: AesGcmBackend | string): AesGcmBackend {
   if (choice === undefined) return defaultAesGcm();
   if (typeof choice !== 'string') return choice;
-  if (choice === 'webcrypto') return webCryptoAesGcm;
-  if (choice === 'noble') return nobleAesGcm;
-  if (preferred && preferred.name === choice) return preferred;
-  throw new TypeError(`unknown or unavailable AES-GCM backend "${choice}" (node needs the Node entry or src/crypto/aes.node.ts)`);
+  const found = named.get(choice);
+  if (!found) throw new TypeError(`unknown or unavailable AES-GCM backend "${choice}" (node needs the Node entry or src/crypto/aes.node.ts)`);
+  return found;
 }
-
-export { plainView };

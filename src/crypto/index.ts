@@ -5,4 +5,4 @@ export { encryptStream, decryptStream, type StreamOptions } from './stream.js';
 export { generateIdentity, publicKeyOf } from './keys.js';
 export { DEFAULT_KDF, DEFAULT_KDF_LIMITS, type KdfParams, type KdfLimits } from './kdf.js';
 export { DEFAULT_SEGMENT_SIZE, type EnvelopeInfo, type SlotInfo } from './header.js';
-export { webCryptoAesGcm, nobleAesGcm, defaultAesGcm, setDefaultAesGcm, type AesGcmBackend, type AesGcmKey } from './aes.js';
+export { webCryptoAesGcm, nobleAesGcm, defaultAesGcm, setDefaultAesGcm, registerAesGcm, type AesGcmBackend, type AesGcmKey } from './aes.js';

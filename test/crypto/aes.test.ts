@@ -93,6 +93,7 @@ test('default choice: node:crypto once aes.node.ts is imported, else WebCrypto; 
   setDefaultAesGcm(undefined);
   try {
     assert.is(defaultAesGcm().name, 'webcrypto');
+    assert.is(resolveAesGcm('node'), nodeAesGcm, 'still reachable by name');
   } finally {
     setDefaultAesGcm(nodeAesGcm);
   }
