@@ -11,10 +11,11 @@ import { fileSource, fileSpool } from '../io/file.node.js';
 import { collect, memorySource } from '../io/memory.js';
 import type { ByteSource, ByteStream } from '../io/types.js';
 import { checkTarget, temporaryFolder, writeFileAtomic } from './atomic.js';
-import { checkCompressed, compressStream, decompressStream, prefetch, type CompressOptions, type CompressionStats } from './compress.js';
+import { compressStream, decompressStream, prefetch, type CompressOptions, type CompressionStats } from './compress.js';
 import {
   capture,
   decryptStream,
+  readRecords,
   describeEnvelope,
   encryptStream,
   healContainer,
@@ -170,6 +171,26 @@ function reportHealing(report: IntegrityReport, logger: Logger, what: string): v
   else if (report.healed) logger.warn(`${what} was damaged and has been healed: ${report.summary()}`);
 }
 
+/**
+ * Decrypts, decompresses and parses the whole payload without loading anything: every GCM tag,
+ * every compression frame, every record's bounds and the payload's closing hash are checked.
+ */
+async function checkPayload(cipher: ByteStream, opened: Opened): Promise<{ payloadBytes: number; records: number }> {
+  let payloadBytes = 0;
+  let records = 0;
+  async function* counted(stream: ByteStream): ByteStream {
+    for await (const chunk of stream) {
+      payloadBytes += chunk.length;
+      yield chunk;
+    }
+  }
+  for await (const record of readRecords(counted(decompressStream(decryptStream(cipher, opened))))) {
+    void record;
+    records++;
+  }
+  return { payloadBytes, records };
+}
+
 function failedBlocks(report: IntegrityReport): number[] {
   return report.failed.map((f) => f.index);
 }
@@ -189,7 +210,7 @@ async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: Pr
   if (meta.length !== sealed.header.length || !meta.every((b, i) => b === sealed.header[i])) {
     throw new VerificationError('the security header read back from disk differs from the one written');
   }
-  await checkCompressed(decryptStream(reader.payload(), sealed as unknown as Opened));
+  await checkPayload(reader.payload(), sealed as unknown as Opened);
   return 'decryption';
 }
 
@@ -200,7 +221,7 @@ async function verifyRekeyed(source: ByteSource, secret: Secret | null): Promise
   if (!report.ok || report.healed) throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`);
   if (secret === null) return;
   const opened = await openEnvelope(reader.meta, identityOf(secret));
-  await checkCompressed(decryptStream(reader.payload(), opened));
+  await checkPayload(reader.payload(), opened);
 }
 
 /**
@@ -337,8 +358,9 @@ export interface ValidationReport {
   integrity: IntegrityReport;
   /** Whether decryption was checked (a secret was given and the integrity check passed). */
   decrypted: boolean;
-  /** Payload bytes after decryption and decompression, when decrypted. */
+  /** Payload bytes after decryption and decompression, and records parsed, when decrypted. */
   payloadBytes?: number;
+  records?: number;
   envelope?: EnvelopeInfo;
   summary(): string;
 }
@@ -367,9 +389,10 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
     }
     let decrypted = false;
     let payloadBytes: number | undefined;
+    let records: number | undefined;
     if (integrity.ok && passphrase != null) {
       const opened = await openEnvelope(reader.meta, identityOf(passphrase));
-      ({ rawBytes: payloadBytes } = await checkCompressed(decryptStream(reader.payload(), opened)));
+      ({ payloadBytes, records } = await checkPayload(reader.payload(), opened));
       decrypted = true;
     }
     const ok = integrity.ok;
@@ -379,10 +402,11 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
       integrity,
       decrypted,
       payloadBytes,
+      records,
       envelope,
       summary: () =>
         `${ok ? (integrity.healed ? 'OK after healing' : 'OK') : 'DAMAGED beyond repair'}: ${integrity.summary()}` +
-        (decrypted ? `; decrypted and decompressed ${payloadBytes} payload bytes, every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
+        (decrypted ? `; decrypted, decompressed and parsed ${payloadBytes} payload bytes (${records} records), every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
     };
   }, { phase: 'validate', onProgress: options.onProgress });
 }

@@ -6,5 +6,5 @@ export type { ContainerReader, IntegrityReport } from '../container/index.js';
 import '../crypto/aes.node.js';
 export { sealEnvelope, openEnvelope, encryptStream, decryptStream, rekeyEnvelope, describeEnvelope } from '../crypto/index.js';
 export type { Recipient, Identity, KdfParams, EnvelopeInfo, Sealed, Opened } from '../crypto/index.js';
-export { capture, restore } from '../data/index.js';
+export { capture, restore, readRecords } from '../data/index.js';
 export type { RestoreResult, CaptureOptions, CaptureSummary, RestoreOptions as DataRestoreOptions } from '../data/index.js';

@@ -31,6 +31,7 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
       healed: report.healed,
       decrypted: report.decrypted,
       payloadBytes: report.payloadBytes,
+      records: report.records,
       integrity: report.integrity,
       summary: report.summary(),
     });
