@@ -1,6 +1,8 @@
 // The Node entry: everything in the isomorphic entry plus the Node-only layers.
 export * from './index.js';
 export { fileSource, fileSpool } from './io/file.node.js';
+// container on every core (worker_threads)
+export { workerEngine, type EngineFactory } from './container/pool.node.js';
 export { nodeAesGcm } from './crypto/aes.node.js'; // also makes node:crypto the default AES-GCM backend
 // data layer
 export * from './data/index.js';

@@ -11,7 +11,8 @@ import {
 } from './format.js';
 import { foreignVersionAt, loadTools, readHead, readSmallBody, type ReadHead, type Tools } from './frames.js';
 import { equalBytes } from './hash.js';
-import { healBlock, type BlockBody } from './heal.js';
+import { healBlock, type BlockBody, type CopyState, type Outcome } from './heal.js';
+import type { BlockEngine, HealEntry, HealedEntry } from './blocks.js';
 import { IntegrityReport, type CopyCount } from './report.js';
 import { decodeManifestChunk } from './writer.js';
 
@@ -53,11 +54,16 @@ const SCAN_WINDOW = 2 << 20;
 const MAX_SCANNED_HEADS = 65536;
 
 /** Opens a container for reading. Throws FormatError / UnsupportedVersionError / LimitError / TruncatedError. */
-export async function openContainer(source: ByteSource): Promise<ContainerReader> {
+export interface OpenOptions {
+  /** Runs block healing; default: this thread. `workerEngine()` (Node) uses every core. */
+  engine?: (parity: number) => Promise<BlockEngine>;
+}
+
+export async function openContainer(source: ByteSource, options: OpenOptions = {}): Promise<ContainerReader> {
   const tools = await loadTools();
   const opened = await locate(source, tools);
   const blockTools = await loadTools([opened.layout.parity]);
-  return new Reader(source, blockTools, opened);
+  return new Reader(source, blockTools, opened, options.engine);
 }
 
 interface Located {
@@ -533,13 +539,16 @@ class Reader implements ContainerReader {
   readonly meta: Uint8Array;
   report?: IntegrityReport;
   readonly #located: Located;
+  readonly #engine?: (parity: number) => Promise<BlockEngine>;
 
   constructor(
     private readonly source: ByteSource,
     private readonly tools: Tools,
     located: Located,
+    engine?: (parity: number) => Promise<BlockEngine>,
   ) {
     this.#located = located;
+    this.#engine = engine;
     const { layout } = located;
     this.meta = located.meta;
     this.info = {
@@ -571,10 +580,51 @@ class Reader implements ContainerReader {
   }
 
   /** Heals blocks in order; yields each verified block's data (a fresh copy) until the first failure. */
-  async *#walk(report: IntegrityReport): AsyncGenerator<Uint8Array | undefined> {
+  async *#walk(report: IntegrityReport, wantData: boolean): AsyncGenerator<Uint8Array | undefined> {
     const { layout, hashes, haveChunk, id } = this.#located;
     const codec = this.tools.codec(layout.parity);
     const cursors = [0, 1].map((c) => new CopyCursor(this.source, this.tools, layout, c as 0 | 1, id));
+    let engine = this.#engine ? await this.#engine(layout.parity) : undefined;
+    if (engine && !engine.healBatch) {
+      await engine.close();
+      engine = undefined;
+    }
+    const bodySize = layout.blockSize + parityLength(layout.blockSize, layout.parity);
+    const perBatch = Math.max(1, Math.floor((1 << 20) / layout.blockSize));
+    const inFlight: { promise: Promise<{ buffer: Uint8Array; results: HealedEntry[] }>; blocks: { i: number; heads: [boolean, boolean] }[] }[] = [];
+    let buffer = new Uint8Array(0);
+    let entries: HealEntry[] = [];
+    let blocks: { i: number; heads: [boolean, boolean] }[] = [];
+    let used = 0;
+
+    // Counts one healed block in the report and returns its data to hand out (a fresh copy).
+    const settle = (i: number, result: { outcome: Outcome; copies: [CopyState, CopyState]; reason?: string }, heads: [boolean, boolean], data?: Uint8Array) => {
+      const length = blockLength(layout, i);
+      // A head that was lost or needed correction is damage in that copy even if its body is fine.
+      for (const c of [0, 1] as const) if (result.copies[c] === 'intact' && !heads[c]) result.copies[c] = 'damaged';
+      const start = i * layout.blockSize;
+      report.add(i, result.outcome, result.copies, [start, start + length], result.reason);
+      if (result.outcome === 'failed' && report.failed.length === THOROUGH_FAILURES) {
+        report.notes.push(`after ${THOROUGH_FAILURES} failed blocks, the costly searches for combining copies were skipped for the rest`);
+      }
+      return wantData && data && report.failed.length === 0 ? data.slice() : undefined;
+    };
+    const drain = async function* () {
+      const batch = inFlight.shift()!;
+      const { buffer: back, results } = await batch.promise;
+      for (const [n, r] of results.entries()) {
+        const { i, heads } = batch.blocks[n];
+        const data = r.dataAt >= 0 ? back.subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
+        yield settle(i, r, heads, data);
+      }
+    };
+    const submit = () => {
+      inFlight.push({ promise: engine!.healBatch!({ buffer, parity: layout.parity, entries }), blocks });
+      entries = [];
+      blocks = [];
+      used = 0;
+    };
+
     for (let i = 0; i < layout.blockCount; i++) {
       const f0 = await cursors[0].frame(i);
       const f1 = await cursors[1].frame(i);
@@ -583,26 +633,42 @@ class Reader implements ContainerReader {
       if (hashes && haveChunk[Math.floor(i / MANIFEST_CHUNK_BLOCKS)]) accepted.push(hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
       else for (const f of [f0, f1]) if (f.head && f.head.length === length) accepted.push(f.head.hash);
       const quick = report.failed.length >= THOROUGH_FAILURES;
-      const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
-      if (quick && result.outcome === 'failed' && report.failed.length === THOROUGH_FAILURES) {
-        report.notes.push(`after ${THOROUGH_FAILURES} failed blocks, the costly searches for combining copies were skipped for the rest`);
-      }
-      // A head that was lost or needed correction is damage in that copy even if its body is fine.
-      for (const c of [0, 1] as const) {
-        const f = c === 0 ? f0 : f1;
-        if (result.copies[c] === 'intact' && (!f.head || f.head.corrected)) result.copies[c] = 'damaged';
-      }
-      const start = i * layout.blockSize;
-      report.add(i, result.outcome, result.copies, [start, start + length], result.reason);
+      const heads: [boolean, boolean] = [!!f0.head && !f0.head.corrected, !!f1.head && !f1.head.corrected];
       report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
-      yield result.data && report.failed.length === 0 ? result.data.slice() : undefined;
+      if (!engine) {
+        const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
+        yield settle(i, result, heads, result.data);
+        continue;
+      }
+      // Workers: copy both bodies into the batch buffer (it is transferred to a worker and back).
+      if (entries.length === 0) buffer = new Uint8Array(perBatch * 2 * bodySize);
+      const at: [number, number] = [-1, -1];
+      for (const c of [0, 1] as const) {
+        const body = (c === 0 ? f0 : f1).body;
+        if (!body) continue;
+        at[c] = used;
+        buffer.set(body.data, used);
+        buffer.set(body.parity, used + body.data.length);
+        used += body.data.length + body.parity.length;
+      }
+      const digests = new Uint8Array(accepted.length * HASH_LENGTH);
+      accepted.forEach((h, n) => digests.set(h, n * HASH_LENGTH));
+      entries.push({ length, at, hashes: digests, quick });
+      blocks.push({ i, heads });
+      if (entries.length === perBatch) {
+        submit();
+        while (inFlight.length >= engine.parallelism) yield* drain();
+      }
     }
+    if (entries.length) submit();
+    while (inFlight.length) yield* drain();
+    await engine?.close();
     this.report = report;
   }
 
   async validate(): Promise<IntegrityReport> {
     const report = this.#newReport();
-    for await (const _ of this.#walk(report));
+    for await (const _ of this.#walk(report, false));
     return report;
   }
 
@@ -612,7 +678,7 @@ class Reader implements ContainerReader {
 
   async *#payload(): ByteStream {
     const report = this.#newReport();
-    for await (const data of this.#walk(report)) if (data && data.length) yield data;
+    for await (const data of this.#walk(report, true)) if (data && data.length) yield data;
     if (!report.ok) throw new UnrecoverableBlocksError(report.failed.map((f) => f.index), report, report.summary().split('\n')[0]);
   }
 }

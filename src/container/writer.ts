@@ -9,7 +9,8 @@ import {
   DEFAULT_BLOCK_SIZE, DEFAULT_PARITY, FLAG_LAST, ID_LENGTH, KIND, LIMITS, MANIFEST_CHUNK_BLOCKS, MANIFEST_FIXED,
   HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
-import { encodeFrame, encodeHead, loadTools, type Tools } from './frames.js';
+import { encodeFrame, loadTools, type Tools } from './frames.js';
+import { localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
 
 export interface WriteProgress {
   payloadBytes: number;
@@ -29,6 +30,8 @@ export interface WriteOptions {
   spool?: SpoolFactory;
   createdAt?: Date;
   onProgress?: (progress: WriteProgress) => void;
+  /** Runs the block work (hash, parity, heads); default: this thread. `workerEngine` (Node) uses every core. */
+  engine?: (parity: number) => Promise<BlockEngine>;
   /** The container id (16 bytes) that ties frames to this file. Random by default; fixed by test vectors and replaceMeta. */
   id?: Uint8Array;
 }
@@ -65,14 +68,18 @@ export function resolveWriteOptions(options: WriteOptions): ResolvedWriteOptions
 /** Writes a container around `payload`. Options are checked before the first byte is read. */
 export function writeContainer(payload: ByteStream, options: WriteOptions): ByteStream {
   const resolved = resolveWriteOptions(options);
-  return generate(payload, resolved, options.spool ?? memorySpool, options.onProgress);
+  return generate(payload, resolved, options.spool ?? memorySpool, options.onProgress, options.engine);
 }
+
+/** Payload bytes per batch of block frames handed to the block engine. */
+const BATCH_BYTES = 1 << 20;
 
 async function* generate(
   payload: ByteStream, o: ResolvedWriteOptions, spoolFactory: SpoolFactory, onProgress?: (p: WriteProgress) => void,
+  engineFactory?: (parity: number) => Promise<BlockEngine>,
 ): ByteStream {
   const tools = await loadTools([o.parity]);
-  const codec = tools.codec(o.parity);
+  const engine = await (engineFactory ?? localEngine)(o.parity);
   const params: Params = {
     blockSize: o.blockSize, parity: o.parity, createdAt: o.createdAt, metaLength: o.meta.length,
     final: false, blockCount: 0, payloadLength: 0,
@@ -93,54 +100,61 @@ async function* generate(
     let hashes = new Uint8Array(HASH_LENGTH * 64);
     let blocks = 0;
     let payloadLength = 0;
-    // Payload bytes are gathered straight into the frame of copy 0 (no separate block buffer).
     const fullFrame = frameSize(o.blockSize, o.parity);
-    const finishBlock = (frame0: Uint8Array, length: number, last: boolean): [Uint8Array, Uint8Array] => {
-      if (length < o.blockSize) frame0 = frame0.slice(0, frameSize(length, o.parity));
-      const data = frame0.subarray(HEAD_SIZE, HEAD_SIZE + length);
-      const hash = tools.hashers.hash(data);
-      if ((blocks + 1) * HASH_LENGTH > hashes.length) {
+    // Payload bytes are gathered straight into frames, about 1 MiB of them per batch; a batch is
+    // encoded (here or in a worker) while the next one fills. Output keeps block order.
+    const perBatch = Math.max(1, Math.floor(BATCH_BYTES / fullFrame));
+    const inFlight: Promise<EncodeResult>[] = [];
+    let batch = new Uint8Array(perBatch * fullFrame);
+    let lengths: number[] = [];
+    let fill = 0; // bytes in the current (last) block of the batch
+    let nextIndex = 0;
+    const submit = (endsPayload: boolean) => {
+      const job: EncodeJob = { buffer: batch, lengths, firstIndex: nextIndex, endsPayload, id: o.id, parity: o.parity };
+      nextIndex += lengths.length;
+      inFlight.push(engine.encodeBatch(job));
+      batch = new Uint8Array(perBatch * fullFrame);
+      lengths = [];
+    };
+    const drainOne = async function* (): AsyncGenerator<Uint8Array> {
+      const result = await inFlight.shift()!;
+      const n = result.hashes.length / HASH_LENGTH;
+      while ((blocks + n) * HASH_LENGTH > hashes.length) {
         const grown = new Uint8Array(hashes.length * 2);
         grown.set(hashes);
         hashes = grown;
       }
-      hashes.set(hash, blocks * HASH_LENGTH);
-      frame0.set(codec.encode(data), HEAD_SIZE + length);
-      const fields = { kind: KIND.BLOCK, flags: last ? FLAG_LAST : 0, index: blocks, id: o.id, bodyParity: o.parity, length, hash };
-      encodeHead(tools, frame0, 0, { ...fields, copy: 0 });
-      const frame1 = frame0.slice();
-      encodeHead(tools, frame1, 0, { ...fields, copy: 1 });
-      blocks++;
-      payloadLength += length;
-      return [frame0, frame1];
+      hashes.set(result.hashes, blocks * HASH_LENGTH);
+      blocks += n;
+      await spool.write(result.copy1);
+      onProgress?.({ payloadBytes: payloadLength, blocks, written: written + result.copy0.length });
+      yield emit(result.copy0);
     };
 
-    let frame = new Uint8Array(fullFrame);
-    let fill = 0;
+    lengths.push(0);
     for await (const chunk of payload) {
       if (!(chunk instanceof Uint8Array)) throw new UsageError('the payload stream must yield Uint8Array chunks');
       let at = 0;
       while (at < chunk.length) {
         if (fill === o.blockSize) {
-          // More data follows, so this full block is not the last one.
-          const [frame0, frame1] = finishBlock(frame, fill, false);
-          await spool.write(frame1);
-          onProgress?.({ payloadBytes: payloadLength, blocks, written: written + frame0.length });
-          yield emit(frame0);
-          frame = new Uint8Array(fullFrame);
+          // More data follows, so the full block is not the last one.
+          if (lengths.length === perBatch) {
+            submit(false);
+            while (inFlight.length >= engine.parallelism) yield* drainOne();
+          }
+          lengths.push(0);
           fill = 0;
         }
         const take = Math.min(o.blockSize - fill, chunk.length - at);
-        frame.set(chunk.subarray(at, at + take), HEAD_SIZE + fill);
+        batch.set(chunk.subarray(at, at + take), (lengths.length - 1) * fullFrame + HEAD_SIZE + fill);
         fill += take;
         at += take;
+        lengths[lengths.length - 1] = fill;
+        payloadLength += take;
       }
     }
-    {
-      const [frame0, frame1] = finishBlock(frame, fill, true);
-      await spool.write(frame1);
-      yield emit(frame0);
-    }
+    submit(true);
+    while (inFlight.length) yield* drainOne();
 
     const final: Params = { ...params, final: true, blockCount: blocks, payloadLength };
     const manifest = (copy: number) => {
@@ -166,6 +180,7 @@ async function* generate(
     if (expected !== written) throw new Error(`internal: wrote ${written} bytes, the layout says ${expected}`);
   } finally {
     await spool.dispose();
+    await engine.close();
   }
 }
 

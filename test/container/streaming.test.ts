@@ -130,7 +130,7 @@ test('payload() yields every good block, then throws UnrecoverableBlocksError na
 test('progress is reported while writing', async () => {
   const events: number[] = [];
   await collect(writeContainer(chunked(PAYLOAD), { meta: META, onProgress: (p) => events.push(p.payloadBytes) }));
-  assert.ok(events.length > 10);
+  assert.ok(events.length >= 2);
   assert.is(events[events.length - 1], PAYLOAD.length);
 });
 

@@ -1,0 +1,129 @@
+// Block work as pure functions over a batch of frames, so a batch can run here or in a worker
+// (worker_threads in Node, see pool.node.ts): encodeBatch fills hashes, parity and heads of both
+// copies of up to ~1 MiB of block frames laid back to back in one buffer.
+import { blockLayout } from '../integrity/codec.js';
+import { FLAG_LAST, HASH_LENGTH, HEAD_SIZE, KIND, frameSize } from './format.js';
+import { encodeHead, loadTools, type Tools } from './frames.js';
+
+export interface EncodeJob {
+  /** Frames back to back; each frame's data already sits at HEAD_SIZE within it. */
+  buffer: Uint8Array;
+  /** Data length of each frame (all blockSize except perhaps the last). */
+  lengths: number[];
+  firstIndex: number;
+  /** The batch ends with the last block of the payload. */
+  endsPayload: boolean;
+  id: Uint8Array;
+  parity: number;
+}
+
+export interface EncodeResult {
+  /** Copy 0 frames (the job's buffer, filled in). */
+  copy0: Uint8Array;
+  /** Copy 1 frames (a new buffer). */
+  copy1: Uint8Array;
+  /** BLAKE2b-256 of each block, back to back. */
+  hashes: Uint8Array;
+}
+
+export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
+  const { buffer, lengths, parity, id } = job;
+  const codec = tools.codec(parity);
+  const hashes = new Uint8Array(lengths.length * HASH_LENGTH);
+  let at = 0;
+  for (let k = 0; k < lengths.length; k++) {
+    const length = lengths[k];
+    const data = buffer.subarray(at + HEAD_SIZE, at + HEAD_SIZE + length);
+    const hash = tools.hashers.hash(data);
+    hashes.set(hash, k * HASH_LENGTH);
+    buffer.set(codec.encode(data), at + HEAD_SIZE + length);
+    encodeHead(tools, buffer, at, headFields(job, k, 0, hash));
+    at += frameSize(length, parity);
+  }
+  const copy1 = buffer.slice(0, at);
+  at = 0;
+  for (let k = 0; k < lengths.length; k++) {
+    encodeHead(tools, copy1, at, headFields(job, k, 1, hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)));
+    at += frameSize(lengths[k], parity);
+  }
+  return { copy0: buffer.subarray(0, at), copy1, hashes };
+}
+
+function headFields(job: EncodeJob, k: number, copy: number, hash: Uint8Array) {
+  const last = job.endsPayload && k === job.lengths.length - 1;
+  return {
+    kind: KIND.BLOCK, copy, flags: last ? FLAG_LAST : 0, index: job.firstIndex + k, id: job.id,
+    bodyParity: job.parity, length: job.lengths[k], hash,
+  };
+}
+
+/** Runs batches of block work: here, synchronously, or in worker threads (pool.node.ts). */
+export interface BlockEngine {
+  encodeBatch(job: EncodeJob): Promise<EncodeResult>;
+  /** Heals a batch (workers only; the reader heals in place on this thread otherwise). */
+  healBatch?(job: HealJob): Promise<{ buffer: Uint8Array; results: HealedEntry[] }>;
+  /** Batches worth keeping in flight (1 when work runs on this thread). */
+  readonly parallelism: number;
+  close(): Promise<void>;
+}
+
+export async function localEngine(parity: number): Promise<BlockEngine> {
+  const tools = await loadTools([parity]);
+  return {
+    parallelism: 1,
+    encodeBatch: async (job) => encodeBatch(tools, job),
+    close: async () => {},
+  };
+}
+
+/** Healing a batch of blocks in a worker: both copies' bodies are copied into one buffer. */
+export interface HealEntry {
+  length: number;
+  /** Offsets of the copies' bodies (data + parity) in the buffer, -1 when not found. */
+  at: [number, number];
+  /** Acceptable BLAKE2b-256 digests, back to back. */
+  hashes: Uint8Array;
+  quick: boolean;
+}
+
+export interface HealJob {
+  buffer: Uint8Array;
+  parity: number;
+  entries: HealEntry[];
+}
+
+export interface HealedEntry {
+  outcome: import('./heal.js').Outcome;
+  copies: [import('./heal.js').CopyState, import('./heal.js').CopyState];
+  reason?: string;
+  /** Where the verified data now sits in the returned buffer (-1 when failed). */
+  dataAt: number;
+}
+
+export function healBatch(tools: Tools, job: HealJob, heal: typeof import('./heal.js').healBlock): HealedEntry[] {
+  const codec = tools.codec(job.parity);
+  const parityLength = (n: number) => (n === 0 ? 0 : blockParity(n, job.parity));
+  return job.entries.map((e) => {
+    const p = parityLength(e.length);
+    const body = (at: number) => (at < 0 ? undefined : { data: job.buffer.subarray(at, at + e.length), parity: job.buffer.subarray(at + e.length, at + e.length + p) });
+    const hashes: Uint8Array[] = [];
+    for (let h = 0; h < e.hashes.length; h += HASH_LENGTH) hashes.push(e.hashes.subarray(h, h + HASH_LENGTH));
+    const b0 = body(e.at[0]);
+    const b1 = body(e.at[1]);
+    const r = heal(codec, tools.hashers, hashes, [b0, b1], { quick: e.quick });
+    let dataAt = -1;
+    if (r.data) {
+      if (b0 && r.data === b0.data) dataAt = e.at[0];
+      else if (b1 && r.data === b1.data) dataAt = e.at[1];
+      else {
+        dataAt = e.at[0] >= 0 ? e.at[0] : e.at[1];
+        job.buffer.set(r.data, dataAt);
+      }
+    }
+    return { outcome: r.outcome, copies: r.copies, reason: r.reason, dataAt };
+  });
+}
+
+function blockParity(length: number, parity: number): number {
+  return blockLayout(length, parity).parityLength;
+}

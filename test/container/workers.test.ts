@@ -1,0 +1,55 @@
+// The block engine on worker threads gives the same bytes, reports and payloads as the
+// single-threaded path (writing, validating, healing a damaged file).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeContainer, openContainer, protect } from '../../src/container/index.js';
+import { workerEngine } from '../../src/container/pool.node.js';
+import { memorySource, collect, chunked } from '../../src/io/memory.js';
+import { UnrecoverableBlocksError } from '../../src/errors.js';
+import { seededBytes, seededRandom } from '../helpers/env.js';
+
+const engine = workerEngine({ workers: 2 });
+const PAYLOAD = seededBytes(5 * (1 << 20) + 777, 41);
+const META = seededBytes(500, 42);
+const fixed = { meta: META, id: seededBytes(16, 43), createdAt: new Date(1_770_000_000_000) };
+
+test('writing with workers gives the same bytes', async () => {
+  const local = await protect(PAYLOAD, fixed);
+  const parallel = await collect(writeContainer(chunked(PAYLOAD, 300_001), { ...fixed, engine }));
+  assert.ok(Buffer.from(local).equals(Buffer.from(parallel)));
+});
+
+test('validating and healing with workers gives the same report and payload', async () => {
+  const container = await protect(PAYLOAD, fixed);
+  const damaged = container.slice();
+  const rnd = seededRandom(7);
+  for (let i = 0; i < damaged.length / 1000; i++) damaged[rnd.int(damaged.length)] ^= 1 + rnd.int(255);
+  damaged.fill(0, 3_000_000, 3_100_000);
+  const local = await openContainer(memorySource(damaged));
+  const parallel = await openContainer(memorySource(damaged), { engine });
+  const a = await local.validate();
+  const b = await parallel.validate();
+  assert.equal(JSON.parse(JSON.stringify(b)), JSON.parse(JSON.stringify(a)));
+  assert.ok(a.ok && a.healed);
+  const back = await collect(parallel.payload());
+  assert.ok(Buffer.from(back).equals(Buffer.from(PAYLOAD)));
+});
+
+test('failed blocks are named the same way with workers', async () => {
+  const container = await protect(PAYLOAD, { ...fixed, blockSize: 65536 });
+  const { computeLayout, HEAD_SIZE } = await import('../../src/container/format.js');
+  const layout = computeLayout({ blockSize: 65536, parity: 16, metaLength: META.length, blockCount: 81, payloadLength: PAYLOAD.length });
+  const damaged = container.slice();
+  for (const c of [0, 1]) damaged.fill(9, layout.blocks[c] + 33 * layout.fullFrame + HEAD_SIZE, layout.blocks[c] + 33 * layout.fullFrame + HEAD_SIZE + 50_000);
+  const reader = await openContainer(memorySource(damaged), { engine });
+  try {
+    await collect(reader.payload());
+    assert.unreachable('must throw');
+  } catch (error) {
+    assert.instance(error, UnrecoverableBlocksError);
+    assert.equal((error as UnrecoverableBlocksError).blocks, [33]);
+  }
+});
+
+test.after(() => engine.close());
+test.run();
