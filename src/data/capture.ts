@@ -164,7 +164,8 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
       yield writer.record(RecordType.TableBegin, jsonBody({ model: model.name, columns: model.columns.length }));
       let count = 0;
       try {
-        for await (const batch of reader.rows(model)) {
+        // A model whose every column is excluded keeps its place (0 rows) and reads nothing.
+        for await (const batch of model.columns.length ? reader.rows(model) : []) {
           if (batch.kind === 'framed') {
             if (batch.rows === 0) continue;
             new DataView(batch.frame.buffer, batch.frame.byteOffset).setUint32(5, batch.rows, true);
@@ -199,7 +200,11 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
           options.onProgress?.({ phase: 'rows', model: model.name, rows: count, bytes: writer.bytesWritten });
         }
       } catch (error) {
-        throw new CaptureError(`reading ${model.name} (table ${model.table}) failed: ${(error as Error).message}`, { model: model.name, cause: error });
+        throw new CaptureError(`reading ${model.name} (table ${model.table}) failed: ${(error as Error).message}`, {
+          model: model.name,
+          cause: error,
+          hint: `if ${model.name} has no table in this database, leave it out with excludeModels: ['${model.name}']`,
+        });
       }
       out.models[model.name] = count;
       yield writer.record(RecordType.TableEnd, jsonBody({ model: model.name, rows: count }));

@@ -110,4 +110,19 @@ test('register() rejects what is not a FieldType; model-level file roots are emb
   assert.is(models.length, 9);
 });
 
+test('a model without a table fails the capture with a hint; excluding it (or all its columns) works', async () => {
+  const { DataTypes } = await import('sequelize');
+  const { CaptureError } = await import('../../src/errors.js');
+  app.sequelize.define('Ghost', { id: { type: DataTypes.INTEGER, primaryKey: true }, x: DataTypes.STRING }, { timestamps: false });
+  const error = await collect(capture({ sequelize: app.sequelize, registry: new BackupRegistry() })).catch((e) => e);
+  assert.instance(error, CaptureError);
+  assert.is(error.model, 'Ghost');
+  assert.match(error.hint, /excludeModels: \['Ghost'\]/);
+  const ok = await collect(capture({ sequelize: app.sequelize, registry: new BackupRegistry(), excludeModels: ['Ghost'] }));
+  assert.ok(ok.length > 0);
+  const registry = new BackupRegistry().register('Ghost', { overrides: { id: FieldType.EXCLUDE, x: FieldType.EXCLUDE } });
+  const m = await manifestOf(await collect(capture({ sequelize: app.sequelize, registry })));
+  assert.equal(m.models.find((x) => x.name === 'Ghost')?.columns, []);
+});
+
 test.run();
