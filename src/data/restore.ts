@@ -179,7 +179,12 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
       result.skippedModels.push(m.name);
       continue;
     }
-    plans.set(m.name, planModel(m, manifest, target, sequelize, registry, result));
+    const plan = planModel(m, manifest, target, sequelize, registry, result);
+    if (plan.target.columns.length === 0) {
+      result.warnings.push(`${m.name}: no column of the backup maps to this application's model; nothing to restore`);
+      continue;
+    }
+    plans.set(m.name, plan);
   }
   if (result.skippedModels.length) warn(`models in the backup that this application does not define (not restored): ${result.skippedModels.join(', ')}`);
   if (result.discardedColumns.length) warn(`columns in the backup that this application does not have (discarded): ${result.discardedColumns.map((d) => `${d.model}.${d.column}`).join(', ')}`);

@@ -123,6 +123,18 @@ test('a model without a table fails the capture with a hint; excluding it (or al
   const registry = new BackupRegistry().register('Ghost', { overrides: { id: FieldType.EXCLUDE, x: FieldType.EXCLUDE } });
   const m = await manifestOf(await collect(capture({ sequelize: app.sequelize, registry })));
   assert.equal(m.models.find((x) => x.name === 'Ghost')?.columns, []);
+  const payload = await collect(capture({ sequelize: app.sequelize, registry }));
+  const target = defineTestApp(new Sequelize({ dialect: 'sqlite', storage: join(dir, 'c.sqlite'), logging: false }));
+  await syncTestApp(target);
+  try {
+    target.sequelize.define('Ghost', { id: { type: DataTypes.INTEGER, primaryKey: true }, x: DataTypes.STRING }, { timestamps: false });
+    await target.sequelize.models.Ghost.sync();
+    const r = await restore(chunked(payload), { sequelize: target.sequelize, registry, restoreRoots: [dir] });
+    assert.ok(r.warnings.some((w) => w.startsWith('Ghost: no column')));
+    assert.is(r.models.length, 9);
+  } finally {
+    await target.sequelize.close();
+  }
 });
 
 test.run();
