@@ -99,6 +99,9 @@ function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Mo
     columns.push(t.column);
     types.push(t.type);
     if (t.type !== c.type) result.warnings.push(`${source.name}.${c.attribute}: type ${c.type} in the backup, ${t.type} in this application (converted)`);
+    else if (sameFamily(manifest.dialect, dialect) && t.sqlType !== c.sqlType) {
+      result.warnings.push(`schema drift: ${source.name}.${c.attribute} is ${c.sqlType} in the backup, ${t.sqlType} in this application`);
+    }
     mapping.push({
       index,
       from: { dialect: manifest.dialect, timezone: manifest.timezone, type: c.type, arrayOf: c.arrayOf },

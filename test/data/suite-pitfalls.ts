@@ -212,7 +212,7 @@ export function pitfallSuite(dialect: TestDialect): void {
     const b = await createTestDatabase(dialect);
     try {
       const A = a.sequelize.define('Person', { id: { type: DataTypes.INTEGER, primaryKey: true }, fullName: { type: DataTypes.STRING, field: 'full_name' }, legacy: DataTypes.STRING }, { timestamps: false, underscored: true });
-      const B = b.sequelize.define('Person', { id: { type: DataTypes.INTEGER, primaryKey: true }, fullName: { type: DataTypes.STRING, field: 'name_of_person' } }, { timestamps: false });
+      const B = b.sequelize.define('Person', { id: { type: DataTypes.INTEGER, primaryKey: true }, fullName: { type: DataTypes.STRING(300), field: 'name_of_person' } }, { timestamps: false });
       await a.sequelize.sync();
       await b.sequelize.sync();
       await A.bulkCreate([{ id: 1, fullName: 'Ada', legacy: 'x' }, { id: 2, fullName: 'Grace', legacy: 'y' }]);
@@ -226,6 +226,7 @@ export function pitfallSuite(dialect: TestDialect): void {
       assert.ok(r.warnings.some((w) => w.includes('002-legacy.js')), 'migration only in the backup is named');
       assert.ok(r.warnings.some((w) => w.includes('003-rename.js')), 'migration only here is named');
       assert.ok(r.warnings.some((w) => w.includes('discarded') && w.includes('Person.legacy')));
+      assert.ok(r.warnings.some((w) => w.includes('Person.fullName is VARCHAR(255)') && w.includes('VARCHAR(300)')), 'a changed declaration is named');
       const rows = await B.findAll({ order: [['id', 'ASC']] });
       assert.equal(rows.map((x) => x.get('fullName')), ['Ada', 'Grace']);
     } finally {
