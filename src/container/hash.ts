@@ -40,6 +40,7 @@ const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, o: numbe
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
   if (NodeBuffer && n >= 256) return NodeBuffer.from(a.buffer, a.byteOffset, n).equals(NodeBuffer.from(b.buffer, b.byteOffset, n));
   let i = 0;
   // Word-wise when both views share their alignment (block bodies in read windows do).

@@ -16,12 +16,14 @@ const IDLE_MS = 500;
 export type EngineFactory = ((parity: number) => Promise<BlockEngine>) & { close(): Promise<void> };
 
 /**
- * A factory for an engine of `workers` threads (default: one per core). The threads start on first
+ * A factory for an engine of `workers` threads (default: one per core but one, which the calling
+ * thread uses for its share of the batches and the I/O). The threads start on first
  * use, are shared by every writer and reader given this factory, and end after 0.5 s without work
  * or on `factory.close()`.
  */
 export function workerEngine(options: { workers?: number } = {}): EngineFactory {
-  const count = Math.max(1, options.workers ?? availableParallelism());
+  // The calling thread takes a share of the batches too, so one core is left to it.
+  const count = Math.max(1, options.workers ?? availableParallelism() - 1);
   let workers: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;

@@ -46,7 +46,7 @@ export interface ContainerReader {
   readonly report?: IntegrityReport;
 }
 
-const WINDOW = 1 << 20;
+const WINDOW = 1 << 18;
 /** Failed blocks after which healing skips the costly combining searches (up to about 0.4 s a block). */
 const THOROUGH_FAILURES = 8;
 const SCAN_WINDOW = 2 << 20;
@@ -591,7 +591,10 @@ class Reader implements ContainerReader {
     }
     const bodySize = layout.blockSize + parityLength(layout.blockSize, layout.parity);
     const perBatch = Math.max(1, Math.floor((1 << 20) / layout.blockSize));
-    const inFlight: { promise: Promise<{ buffer: Uint8Array; results: HealedEntry[] }>; blocks: { i: number; heads: [boolean, boolean] }[] }[] = [];
+    type Healed = { buffer?: Uint8Array; results: HealedEntry[]; data?: (Uint8Array | undefined)[] };
+    const inFlight: { promise: Promise<Healed>; blocks: { i: number; heads: [boolean, boolean] }[] }[] = [];
+    let batchNo = 0;
+    let here: Healed | undefined; // a batch this thread heals itself (one in `parallelism`)
     let buffer = new Uint8Array(0);
     let entries: HealEntry[] = [];
     let blocks: { i: number; heads: [boolean, boolean] }[] = [];
@@ -611,18 +614,20 @@ class Reader implements ContainerReader {
     };
     const drain = async function* () {
       const batch = inFlight.shift()!;
-      const { buffer: back, results } = await batch.promise;
+      const { buffer: back, results, data: own } = await batch.promise;
       for (const [n, r] of results.entries()) {
         const { i, heads } = batch.blocks[n];
-        const data = r.dataAt >= 0 ? back.subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
+        const data = own ? own[n] : r.dataAt >= 0 ? back!.subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
         yield settle(i, r, heads, data);
       }
     };
     const submit = () => {
-      inFlight.push({ promise: engine!.healBatch!({ buffer, parity: layout.parity, entries }), blocks });
+      const promise = here ? Promise.resolve(here) : engine!.healBatch!({ buffer, parity: layout.parity, entries });
+      inFlight.push({ promise, blocks });
       entries = [];
       blocks = [];
       used = 0;
+      here = undefined;
     };
 
     for (let i = 0; i < layout.blockCount; i++) {
@@ -640,12 +645,30 @@ class Reader implements ContainerReader {
         yield settle(i, result, heads, result.data);
         continue;
       }
+      if (blocks.length === 0 && batchNo++ % engine.parallelism === engine.parallelism - 1) here = { results: [], data: [] };
+      if (here) {
+        const r = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
+        here.results.push({ outcome: r.outcome, copies: r.copies, reason: r.reason, dataAt: -1 });
+        here.data!.push(r.data);
+        blocks.push({ i, heads });
+        if (blocks.length === perBatch) {
+          submit();
+          while (inFlight.length >= engine.parallelism) yield* drain();
+        }
+        continue;
+      }
       // Workers: copy both bodies into the batch buffer (it is transferred to a worker and back).
       if (entries.length === 0) buffer = new Uint8Array(perBatch * 2 * bodySize);
       const at: [number, number] = [-1, -1];
+      // Identical copies (the common case) travel once: memcmp here is far cheaper than a copy.
+      const same = !!f0.body && !!f1.body && equalBytes(f0.body.data, f1.body.data) && equalBytes(f0.body.parity, f1.body.parity);
       for (const c of [0, 1] as const) {
         const body = (c === 0 ? f0 : f1).body;
         if (!body) continue;
+        if (c === 1 && same) {
+          at[1] = at[0];
+          continue;
+        }
         at[c] = used;
         buffer.set(body.data, used);
         buffer.set(body.parity, used + body.data.length);
@@ -660,7 +683,7 @@ class Reader implements ContainerReader {
         while (inFlight.length >= engine.parallelism) yield* drain();
       }
     }
-    if (entries.length) submit();
+    if (blocks.length) submit();
     while (inFlight.length) yield* drain();
     await engine?.close();
     this.report = report;

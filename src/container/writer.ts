@@ -10,7 +10,7 @@ import {
   HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
 import { encodeFrame, loadTools, type Tools } from './frames.js';
-import { localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
+import { encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
 
 export interface WriteProgress {
   payloadBytes: number;
@@ -109,10 +109,13 @@ async function* generate(
     let lengths: number[] = [];
     let fill = 0; // bytes in the current (last) block of the batch
     let nextIndex = 0;
+    let batchNo = 0;
     const submit = (endsPayload: boolean) => {
       const job: EncodeJob = { buffer: batch, lengths, firstIndex: nextIndex, endsPayload, id: o.id, parity: o.parity };
       nextIndex += lengths.length;
-      inFlight.push(engine.encodeBatch(job));
+      // With worker threads, this thread takes one batch in `parallelism` itself.
+      const here = engine.parallelism > 1 && batchNo++ % engine.parallelism === engine.parallelism - 1;
+      inFlight.push(here ? Promise.resolve(encodeBatch(tools, job)) : engine.encodeBatch(job));
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];
     };
