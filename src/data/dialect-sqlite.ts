@@ -10,6 +10,9 @@ import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialec
 import { Cell, CellTag, SqliteNumber } from './format.js';
 
 const PAGE_ROWS = 2000;
+const ROWS_PER_STATEMENT = 200;
+/** SQLITE_MAX_VARIABLE_NUMBER of the SQLite that sqlite3 5 bundles (3.32+: 32766). */
+const MAX_VARIABLES = 32766;
 const q = (name: string) => quoteIdent('sqlite', name);
 const qt = (t: { table: string; schema?: string }) => quoteTable('sqlite', t);
 
@@ -132,18 +135,26 @@ export async function openSqliteWriter(sequelize: Sequelize): Promise<TargetWrit
   let current: { t: TargetTable; upsert: boolean; statements: Map<string, Statement> } | null = null;
   let open = false;
 
-  const statementFor = (signature: string): Statement => {
+  /** A prepared INSERT for `rows` rows; `signature` marks ('1') the values bound under CAST. */
+  const statementFor = (signature: string, rows: number): Statement => {
     const c = current!;
-    let s = c.statements.get(signature);
+    const key = `${rows}:${signature}`;
+    let s = c.statements.get(key);
     if (s) return s;
-    const placeholders = c.t.columns.map((_, i) => (signature[i] === '1' ? 'CAST(? AS INTEGER)' : '?')).join(', ');
-    let sql = `INSERT INTO ${qt(c.t)} (${c.t.columns.map(q).join(', ')}) VALUES (${placeholders})`;
+    const width = c.t.columns.length;
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      const slots: string[] = [];
+      for (let i = 0; i < width; i++) slots.push(signature[r * width + i] === '1' ? 'CAST(? AS INTEGER)' : '?');
+      tuples.push(`(${slots.join(', ')})`);
+    }
+    let sql = `INSERT INTO ${qt(c.t)} (${c.t.columns.map(q).join(', ')}) VALUES ${tuples.join(', ')}`;
     if (c.upsert && c.t.primaryKey.length) {
       const rest = c.t.columns.filter((col) => !c.t.primaryKey.includes(col));
       sql += ` ON CONFLICT (${c.t.primaryKey.map(q).join(', ')}) ${rest.length ? `DO UPDATE SET ${rest.map((col) => `${q(col)} = excluded.${q(col)}`).join(', ')}` : 'DO NOTHING'}`;
     }
     s = db.prepare(sql, () => {});
-    c.statements.set(signature, s);
+    c.statements.set(key, s);
     return s;
   };
 
@@ -175,15 +186,23 @@ export async function openSqliteWriter(sequelize: Sequelize): Promise<TargetWrit
     async writeBatch(batch) {
       if (!current) throw new Error('writeBatch before beginTable');
       if (batch.kind !== 'cells') throw new Error('internal: COPY text handed to the SQLite writer');
+      // Several rows per statement (one round trip through the driver's thread pool per chunk);
+      // chunks with no CAST slot share one cached statement per size.
+      const width = current.t.columns.length;
+      const perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_VARIABLES / width)));
       const pending: Promise<void>[] = [];
-      for (const row of batch.rows) {
+      for (let start = 0; start < batch.rows.length; start += perStatement) {
+        const chunk = batch.rows.slice(start, start + perStatement);
         let signature = '';
-        const params = row.map((cell) => {
-          const b = bindValue(cell);
-          signature += b.cast ? '1' : '0';
-          return b.value;
-        });
-        const s = statementFor(signature);
+        const params: unknown[] = [];
+        for (const row of chunk) {
+          for (const cell of row) {
+            const b = bindValue(cell);
+            signature += b.cast ? '1' : '0';
+            params.push(b.value);
+          }
+        }
+        const s = statementFor(signature.includes('1') ? signature : '', chunk.length);
         pending.push(new Promise((resolve, reject) => s.run(params, (err) => (err ? reject(err) : resolve()))));
       }
       await Promise.all(pending);
