@@ -17,17 +17,23 @@ function hexBytes(hex: string): Uint8Array {
  * Throws UnrecoverableBlocksError (after writing what it could) when blocks cannot be healed:
  * write it to a temporary file and keep it only if the stream ends without error.
  */
-export function healContainer(source: ByteSource, options: { spool?: SpoolFactory; meta?: Uint8Array } = {}): ByteStream {
+export function healContainer(source: ByteSource, options: RewriteOptions = {}): ByteStream {
   return rewrite(source, options);
 }
 
+export interface RewriteOptions {
+  spool?: SpoolFactory;
+  /** Block work on worker threads for both reading and writing (see writeContainer). */
+  engine?: WriteOptions['engine'];
+}
+
 /** The same payload and container id with a new meta (e.g. a rekeyed security header). Heals on the way. */
-export function replaceMeta(source: ByteSource, meta: Uint8Array, options: { spool?: SpoolFactory } = {}): ByteStream {
+export function replaceMeta(source: ByteSource, meta: Uint8Array, options: RewriteOptions = {}): ByteStream {
   return rewrite(source, { ...options, meta, keepId: true });
 }
 
-async function* rewrite(source: ByteSource, options: { spool?: SpoolFactory; meta?: Uint8Array; keepId?: boolean }): ByteStream {
-  const reader = await openContainer(source);
+async function* rewrite(source: ByteSource, options: RewriteOptions & { meta?: Uint8Array; keepId?: boolean }): ByteStream {
+  const reader = await openContainer(source, { engine: options.engine });
   const { info } = reader;
   yield* writeContainer(reader.payload(), {
     meta: options.meta ?? reader.meta,
@@ -35,6 +41,7 @@ async function* rewrite(source: ByteSource, options: { spool?: SpoolFactory; met
     parity: info.parity,
     createdAt: info.createdAt ?? new Date(),
     spool: options.spool,
+    engine: options.engine,
     id: options.keepId ? hexBytes(info.id) : undefined,
   });
 }
