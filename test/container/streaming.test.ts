@@ -134,4 +134,33 @@ test('progress is reported while writing', async () => {
   assert.is(events[events.length - 1], PAYLOAD.length);
 });
 
+
+
+test('more than one manifest chunk (3000 blocks of 1 KiB); a chunk lost in both copies falls back to frame heads; meta combined from damaged copies', async () => {
+  const payload = seededBytes(3000 * 1024 - 5, 77);
+  const c = await protect(payload, { meta: META, blockSize: 1024 });
+  const reader = await openContainer(memorySource(c));
+  assert.is(reader.info.blockCount, 3000);
+  const report = await reader.validate();
+  assert.is(report.manifests.intact, 2);
+  assert.ok(same(await collect(reader.payload()), payload));
+  const { computeLayout, HEAD_SIZE } = await import('../../src/container/format.js');
+  const layout = computeLayout({ blockSize: 1024, parity: 16, metaLength: META.length, blockCount: 3000, payloadLength: payload.length });
+  assert.is(layout.manifestChunks, 2);
+  const damaged = c.slice();
+  // Second manifest chunk wiped in both copies.
+  for (const copy of [0, 1]) {
+    const at = layout.manifest[copy] + layout.manifestFrame(0);
+    damaged.fill(0, at, at + layout.manifestFrame(1));
+  }
+  // Every meta copy damaged beyond its own parity, at different places: only combining helps.
+  const metaBody = (n: number) => layout.meta[n] + HEAD_SIZE;
+  damaged.fill(0xaa, metaBody(0), metaBody(0) + 400);
+  damaged.fill(0xbb, metaBody(1) + 400, metaBody(1) + 800);
+  damaged.fill(0xcc, metaBody(2) + 800, metaBody(2) + 1234);
+  const back = await recover(damaged);
+  assert.ok(same(back.payload, payload));
+  assert.ok(same(back.meta, META), 'meta recovered by combining damaged copies');
+  assert.match(back.report.notes.join('\n'), /manifest chunk/);
+});
 test.run();
