@@ -1,0 +1,94 @@
+// A pool of block workers, whatever runs them: worker_threads (pool.node.ts) or Web Workers
+// (pool.browser.ts). Batches go out with their buffers transferred, results come back in order of
+// submission per caller; idle workers end after IDLE_MS so a process or page can let them go.
+import type { BlockEngine, EncodeJob, EncodeResult, HealJob, HealedEntry } from './blocks.js';
+
+/** The little a pool needs from a worker. */
+export interface WorkerPort {
+  post(message: unknown, transfer: ArrayBuffer[]): void;
+  terminate(): Promise<unknown> | void;
+}
+
+export type EngineFactory = ((parity: number) => Promise<BlockEngine>) & { close(): Promise<void> };
+
+const IDLE_MS = 500;
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * `spawn(onMessage, onError)` starts one worker. The calling thread takes one batch in
+ * `count + 1` itself (see the writer and the reader), so `count` is usually cores - 1.
+ */
+export function createPool(count: number, spawn: (onMessage: (m: unknown) => void, onError: (e: Error) => void) => WorkerPort): EngineFactory {
+  let workers: WorkerPort[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let turn = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+
+  const stop = async () => {
+    const ending = workers;
+    workers = [];
+    await Promise.all(ending.map((w) => w.terminate()));
+  };
+  const onMessage = (raw: unknown) => {
+    const m = raw as { id: number; result?: unknown; error?: string };
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error) p.reject(new Error(`block worker failed: ${m.error}`));
+    else p.resolve(m.result as never);
+    if (pending.size === 0) {
+      idle = setTimeout(() => void stop(), IDLE_MS);
+      (idle as { unref?: () => void }).unref?.();
+    }
+  };
+  const onError = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  const post = <T>(kind: 'encode' | 'heal', job: EncodeJob | HealJob): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (idle) clearTimeout(idle);
+      idle = undefined;
+      if (workers.length === 0) workers = Array.from({ length: Math.max(1, count) }, () => spawn(onMessage, onError));
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (v: never) => void, reject });
+      workers[turn++ % workers.length].post({ id, kind, job }, [job.buffer.buffer as ArrayBuffer]);
+    });
+  const engine: BlockEngine = {
+    parallelism: Math.max(1, count) + 1,
+    encodeBatch: (job) => post<EncodeResult>('encode', job),
+    healBatch: (job) => post<{ buffer: Uint8Array; results: HealedEntry[] }>('heal', job),
+    // Each writer or reader "closes" its handle; the workers stay for the next one until idle.
+    close: async () => {},
+  };
+  return Object.assign(async () => engine, {
+    close: async () => {
+      if (idle) clearTimeout(idle);
+      await stop();
+    },
+  });
+}
+
+/** What a worker does with one message (shared by worker.node.ts and worker.browser.ts). */
+export async function handleMessage(message: { id: number; kind: 'encode' | 'heal'; job: EncodeJob | HealJob }): Promise<{ reply: unknown; transfer: ArrayBuffer[] }> {
+  const { encodeBatch, healBatch } = await import('./blocks.js');
+  const { loadTools } = await import('./frames.js');
+  const { healBlock } = await import('./heal.js');
+  try {
+    const tools = await loadTools([message.job.parity]);
+    if (message.kind === 'encode') {
+      const result = encodeBatch(tools, message.job as EncodeJob);
+      return { reply: { id: message.id, result }, transfer: [result.copy0.buffer as ArrayBuffer, result.copy1.buffer as ArrayBuffer] };
+    }
+    const job = message.job as HealJob;
+    const results = healBatch(tools, job, healBlock);
+    return { reply: { id: message.id, result: { buffer: job.buffer, results } }, transfer: [job.buffer.buffer as ArrayBuffer] };
+  } catch (error) {
+    return { reply: { id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }, transfer: [] };
+  }
+}
