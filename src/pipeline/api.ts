@@ -299,6 +299,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
   let sealed!: Sealed;
   const captured: CaptureSummary = { models: {}, files: 0, skippedFiles: [] };
   const stream = await buildStream(passphrase, options, stats, (s) => (sealed = s), captured);
+  logger.debug(`envelope sealed (Argon2id) after ${((performance.now() - started) / 1000).toFixed(2)} s`);
   const doVerify = options.verify !== false;
   let verified: BackupResult['verified'] = 'none';
   let path: string | undefined;
@@ -311,12 +312,15 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
       onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'write', unit: 'bytes', done }) : undefined,
       verify: doVerify
         ? async (temp) => {
+            const writtenAt = performance.now();
+            logger.debug(`written and fsynced after ${((writtenAt - started) / 1000).toFixed(2)} s; verifying`);
             const source = await fileSource(temp);
             try {
               verified = await verifyWritten(source, sealed, options.onProgress);
             } finally {
               await source.close?.();
             }
+            logger.debug(`verified in ${((performance.now() - writtenAt) / 1000).toFixed(2)} s`);
           }
         : undefined,
     });
