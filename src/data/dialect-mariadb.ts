@@ -24,6 +24,7 @@ interface MariaConnection {
 interface ConnectionManager {
   getConnection(options?: object): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void> | void;
+  destroyConnection(connection: unknown): Promise<void>;
 }
 function manager(sequelize: Sequelize): ConnectionManager {
   return (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
@@ -49,6 +50,7 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
   const cm = manager(sequelize);
   const conn = (await cm.getConnection({ type: 'SELECT' })) as MariaConnection;
   let zone = '+00:00';
+  let broken = false;
   try {
     zone = String((await rowsOf(conn, 'SELECT @@SESSION.time_zone AS z'))[0].z);
     // TIMESTAMP columns are read (and later written) in UTC; DATETIME is zone-less text anyway.
@@ -132,19 +134,31 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
         failure = e;
         signal();
       });
-      for (;;) {
-        while (stream.read() !== null) {
-          if (out.length >= BATCH_BYTES) yield take();
+      let finished = false;
+      try {
+        for (;;) {
+          while (stream.read() !== null) {
+            if (out.length >= BATCH_BYTES) yield take();
+          }
+          if (failure) throw failure;
+          if (done) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
         }
-        if (failure) throw failure;
-        if (done) break;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+        if (encodedRows) yield take();
+        finished = true;
+      } finally {
+        // Stopped mid-result (the consumer went away, or an error): the rest of the result is
+        // still on the wire; close() throws the connection away rather than read it all.
+        if (!finished) broken = true;
       }
-      if (encodedRows) yield take();
     },
     async close() {
+      if (broken) {
+        await cm.destroyConnection(conn);
+        return;
+      }
       try {
         await conn.query('ROLLBACK');
         await conn.query('SET SESSION time_zone = ?', [zone]);

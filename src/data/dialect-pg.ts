@@ -20,6 +20,7 @@ const qt = (t: { table: string; schema?: string }) => quoteTable('postgres', t);
 interface ConnectionManager {
   getConnection(options?: object): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void> | void;
+  destroyConnection(connection: unknown): Promise<void>;
 }
 
 function manager(sequelize: Sequelize): ConnectionManager {
@@ -42,6 +43,7 @@ async function tableExists(client: Client, t: { table: string; schema?: string }
 export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
   const cm = manager(sequelize);
   const client = (await cm.getConnection({ type: 'SELECT' })) as Client;
+  let broken = false;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     for (const s of SESSION) await client.query(s);
@@ -97,14 +99,29 @@ export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: M
         if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
         yield { kind: 'pgcopy', bytes, rows, frame };
       };
-      for await (const chunk of stream) {
-        parts.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        if (size >= BATCH_BYTES) yield* flush(false);
+      let finished = false;
+      try {
+        for await (const chunk of stream) {
+          parts.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size >= BATCH_BYTES) yield* flush(false);
+        }
+        yield* flush(true);
+        finished = true;
+      } finally {
+        // Stopped mid-COPY (the consumer went away, or an error): the connection is in the middle
+        // of a COPY and cannot take ROLLBACK; close() throws it away instead.
+        if (!finished) {
+          broken = true;
+          stream.destroy();
+        }
       }
-      yield* flush(true);
     },
     async close() {
+      if (broken) {
+        await cm.destroyConnection(client);
+        return;
+      }
       try {
         await client.query('ROLLBACK');
       } finally {
