@@ -92,7 +92,10 @@ export async function run(args: string[], io: CliIO = processIO()): Promise<numb
   const verbose = args.includes('--verbose') || args.includes('-v');
   try {
     let helpShown = false;
-    const y = parser(args, context, await optionalCommands());
+    // The transport commands pull in ssh2: load them only when they may be the one asked for.
+    const first = args.find((a) => !a.startsWith('-'));
+    const own = ['backup', 'validate', 'restore', 'heal', 'inspect', 'rekey'];
+    const y = parser(args, context, first && own.includes(first) ? [] : await optionalCommands());
     await y.parseAsync(args, {}, (error, argv, output) => {
       if (output && !error) {
         helpShown = true;
