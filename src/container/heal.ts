@@ -338,21 +338,18 @@ const LOG = new Uint8Array(256);
   }
   for (let i = 255; i < 512; i++) EXP[i] = EXP[i - 255];
 }
-const gfMul = (a: number, b: number) => (a === 0 || b === 0 ? 0 : EXP[LOG[a] + LOG[b]]);
 
 function solveChoices(p: number, N: number, k: number, L: number, c0: BlockBody, c1: BlockBody): { data: Uint8Array } | undefined {
   const d = c0.data.slice();
   const limit = solveLimit(p);
-  const words = (8 * p) >>> 5; // a column of the system: 8p bits (p is even, so 8p is a multiple of 16)
-  const W = Math.max(1, Math.ceil((8 * p) / 32));
-  const cols = new Int32Array((limit + 1) * W); // column i: the 8p equation bits of unknown i
-  const comb = new Int32Array((limit + 1) * 4); // which original unknowns each reduced column combines
+  const W = Math.ceil((8 * p) / 32); // words of a column: the 8p equation bits of one unknown
+  const cw = Math.ceil((limit + 1) / 32); // words of a combination: one bit per unknown
+  const cols = new Int32Array((limit + 1) * W);
+  const comb = new Int32Array((limit + 1) * cw); // which original unknowns each reduced column combines
   const pivot = new Int32Array(limit + 1); // pivot bit of reduced column i, or -1
   const pos = new Int32Array(limit + 1);
   const deg = new Int32Array(limit + 1);
   const syn = new Uint8Array(p);
-  const cw = Math.ceil((limit + 1) / 32);
-  void words;
   for (let j = 0; j < N; j++) {
     // The differing symbols of codeword j.
     let u = 0;

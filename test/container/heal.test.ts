@@ -140,4 +140,30 @@ test('overlapping damage beyond the budget fails and never returns wrong data', 
   assert.is(healBlock(codec, hashers, [], [copy(), copy()]).outcome, 'failed', 'no hash: never trusted');
 });
 
+test('other parities (4, 32, 64): non-overlapping damage in touching halves, and scattered within the solvable budget, heals', async () => {
+  for (const p of [4, 32, 64]) {
+    const c = await loadCodec({ parity: p });
+    const d = seededBytes(8192, p);
+    const par = c.encode(d);
+    const h = hashers.hash(d);
+    const total = d.length + par.length;
+    const rnd = seededRandom(p);
+    for (let k = 0; k < 10; k++) {
+      const a = { data: d.slice(), parity: par.slice() };
+      const b = { data: d.slice(), parity: par.slice() };
+      const split = rnd.int(total);
+      const put = (x: typeof a, i: number) => { if (i < d.length) x.data[i] ^= 1 + rnd.int(255); else x.parity[i - d.length] ^= 1 + rnd.int(255); };
+      if (k % 2 === 0) {
+        for (let i = 0; i < total; i++) put(i < split ? a : b, i);
+      } else {
+        // Scattered: on average half the solvable number of differing symbols per codeword (8p - 16).
+        const density = Math.min(1 / 3, (8 * p - 16) / 2 / 255);
+        for (let i = 0; i < total; i++) if (rnd.next() < density) put(rnd.int(2) ? a : b, i);
+      }
+      const r = healBlock(c, hashers, [h], [a, b]);
+      assert.ok(r.data && Buffer.from(r.data).equals(Buffer.from(d)), `parity ${p}, case ${k}: ${r.outcome} ${r.reason ?? ''}`);
+    }
+  }
+});
+
 test.run();
