@@ -191,7 +191,7 @@ export function mariaLiteral(value: Cell, type: string): string {
 }
 
 const LOAD_CHUNK = 256 << 10;
-const LOAD_STATEMENT_BYTES = 4 << 20;
+const LOAD_STATEMENT_BYTES = 12 << 20; // lowered to half of max_allowed_packet when that is smaller
 
 /** Appends one LOAD DATA field (tab, newline, backslash and NUL escaped; NULL as \N). */
 function loadField(out: ByteWriter, value: Cell): void {
@@ -221,6 +221,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
   // allows it (dialectOptions.permitLocalInfile); used for tables that start empty.
   const dialectOptions = (sequelize as unknown as { options: { dialectOptions?: { permitLocalInfile?: boolean } } }).options.dialectOptions;
   const localInfile = dialectOptions?.permitLocalInfile === true;
+  let loadStatementBytes = LOAD_STATEMENT_BYTES;
   let load: { t: TargetTable; stream: PassThrough; done: Promise<{ affectedRows: number; warningStatus: number }>; rows: number; bytes: number; failed: Error | null } | null = null;
   const startLoad = (t: TargetTable) => {
     const stream = new PassThrough();
@@ -273,6 +274,10 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
       await conn.query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'NO_AUTO_VALUE_ON_ZERO')");
       await conn.query("SET SESSION time_zone = '+00:00'");
       await conn.query('SET SESSION foreign_key_checks = 0');
+      if (localInfile) {
+        const packet = Number((await rowsOf(conn, 'SELECT @@max_allowed_packet AS p'))[0].p);
+        loadStatementBytes = Math.max(64 << 10, Math.min(LOAD_STATEMENT_BYTES, Math.floor(packet / 2)));
+      }
       await conn.query('START TRANSACTION');
     },
     async serverVersion() {
@@ -321,7 +326,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
               l.done.catch(reject);
             });
           }
-          if (l.bytes >= LOAD_STATEMENT_BYTES) {
+          if (l.bytes >= loadStatementBytes) {
             // The driver sends a LOCAL file in packets of up to 16 MiB, which the server refuses
             // above max_allowed_packet: a long table is loaded by several statements (same
             // transaction), each well below it.
