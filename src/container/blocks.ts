@@ -20,16 +20,17 @@ export interface EncodeJob {
 export interface EncodeResult {
   /** Copy 0 frames (the job's buffer, filled in). */
   copy0: Uint8Array;
-  /** Copy 1 frames (a new buffer). */
-  copy1: Uint8Array;
+  /** The heads of copy 1, HEAD_SIZE bytes per frame: copy 1 is these heads with copy 0's bodies. */
+  heads1: Uint8Array;
   /** BLAKE2b-256 of each block, back to back. */
   hashes: Uint8Array;
 }
 
 export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
-  const { buffer, lengths, parity, id } = job;
+  const { buffer, lengths, parity } = job;
   const codec = tools.codec(parity);
   const hashes = new Uint8Array(lengths.length * HASH_LENGTH);
+  const heads1 = new Uint8Array(lengths.length * HEAD_SIZE);
   let at = 0;
   for (let k = 0; k < lengths.length; k++) {
     const length = lengths[k];
@@ -38,15 +39,21 @@ export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
     hashes.set(hash, k * HASH_LENGTH);
     buffer.set(codec.encode(data), at + HEAD_SIZE + length);
     encodeHead(tools, buffer, at, headFields(job, k, 0, hash));
+    encodeHead(tools, heads1, k * HEAD_SIZE, headFields(job, k, 1, hash));
     at += frameSize(length, parity);
   }
-  const copy1 = buffer.slice(0, at);
-  at = 0;
+  return { copy0: buffer.subarray(0, at), heads1, hashes };
+}
+
+/** Copy 1 of a batch as pieces for a spool: each frame's copy-1 head, then its body (a view of copy 0). */
+export function* copyOnePieces(result: EncodeResult, lengths: ArrayLike<number>, parity: number): Generator<Uint8Array> {
+  let at = 0;
   for (let k = 0; k < lengths.length; k++) {
-    encodeHead(tools, copy1, at, headFields(job, k, 1, hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)));
-    at += frameSize(lengths[k], parity);
+    const size = frameSize(lengths[k], parity);
+    yield result.heads1.subarray(k * HEAD_SIZE, (k + 1) * HEAD_SIZE);
+    yield result.copy0.subarray(at + HEAD_SIZE, at + size);
+    at += size;
   }
-  return { copy0: buffer.subarray(0, at), copy1, hashes };
 }
 
 function headFields(job: EncodeJob, k: number, copy: number, hash: Uint8Array) {

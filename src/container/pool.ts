@@ -83,7 +83,7 @@ export async function handleMessage(message: { id: number; kind: 'encode' | 'hea
     const tools = await loadTools([message.job.parity]);
     if (message.kind === 'encode') {
       const result = encodeBatch(tools, message.job as EncodeJob);
-      return { reply: { id: message.id, result }, transfer: [result.copy0.buffer as ArrayBuffer, result.copy1.buffer as ArrayBuffer] };
+      return { reply: { id: message.id, result }, transfer: [result.copy0.buffer as ArrayBuffer, result.heads1.buffer as ArrayBuffer] };
     }
     const job = message.job as HealJob;
     const results = healBatch(tools, job, healBlock);

@@ -10,7 +10,7 @@ import {
   HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
 import { encodeFrame, loadTools, type Tools } from './frames.js';
-import { encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
+import { copyOnePieces, encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
 
 export interface WriteProgress {
   payloadBytes: number;
@@ -104,7 +104,7 @@ async function* generate(
     // Payload bytes are gathered straight into frames, about 1 MiB of them per batch; a batch is
     // encoded (here or in a worker) while the next one fills. Output keeps block order.
     const perBatch = Math.max(1, Math.floor(BATCH_BYTES / fullFrame));
-    const inFlight: Promise<EncodeResult>[] = [];
+    const inFlight: Promise<{ result: EncodeResult; lengths: number[] }>[] = [];
     let batch = new Uint8Array(perBatch * fullFrame);
     let lengths: number[] = [];
     let fill = 0; // bytes in the current (last) block of the batch
@@ -115,12 +115,14 @@ async function* generate(
       nextIndex += lengths.length;
       // With worker threads, this thread takes one batch in `parallelism` itself.
       const here = engine.parallelism > 1 && batchNo++ % engine.parallelism === engine.parallelism - 1;
-      inFlight.push(here ? Promise.resolve(encodeBatch(tools, job)) : engine.encodeBatch(job));
+      const sizes = lengths;
+      const done = here ? Promise.resolve(encodeBatch(tools, job)) : engine.encodeBatch(job);
+      inFlight.push(done.then((result) => ({ result, lengths: sizes })));
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];
     };
     const drainOne = async function* (): AsyncGenerator<Uint8Array> {
-      const result = await inFlight.shift()!;
+      const { result, lengths: sizes } = await inFlight.shift()!;
       const n = result.hashes.length / HASH_LENGTH;
       while ((blocks + n) * HASH_LENGTH > hashes.length) {
         const grown = new Uint8Array(hashes.length * 2);
@@ -129,7 +131,9 @@ async function* generate(
       }
       hashes.set(result.hashes, blocks * HASH_LENGTH);
       blocks += n;
-      await spool.write(result.copy1);
+      // The spool copies or persists each piece before resolving (memorySpool, fileSpool), and
+      // copy 0 is handed out only after that, so its bodies can be written as views.
+      for (const piece of copyOnePieces(result, sizes, o.parity)) await spool.write(piece);
       onProgress?.({ payloadBytes: payloadLength, blocks, written: written + result.copy0.length });
       yield emit(result.copy0);
     };
