@@ -5,3 +5,4 @@ export { restore, type RestoreOptions, type RestoreProgress, type RestoreResult 
 export { backupRegistry, BackupRegistry, FieldType, type ModelBackupOptions, type RegistrySettings } from './registry.js';
 export { type Manifest, type ModelInfo, type ColumnInfo } from './manifest.js';
 export { readRecords, RecordType } from './format.js';
+export { describePayload, type PayloadDescription } from './inspect.js';

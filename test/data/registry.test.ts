@@ -137,4 +137,31 @@ test('a model without a table fails the capture with a hint; excluding it (or al
   }
 });
 
+test('describePayload reads counts and files without a database; a missing target table fails with a hint', async () => {
+  const { describePayload } = await import('../../src/data/inspect.js');
+  const { RestoreError } = await import('../../src/errors.js');
+  const registry = new BackupRegistry().configure({ storageRoot: join(dir, 'files', 'storage') });
+  registry.register(app.User, { overrides: { avatar: FieldType.FILE } });
+  const payload = await collect(capture({ sequelize: app.sequelize, registry }));
+  const d = await describePayload(chunked(payload, 999));
+  assert.is(d.bytes, payload.length);
+  assert.is(d.manifest.dialect, 'sqlite');
+  assert.is(d.models.find((m) => m.model === 'Post')?.rows, 4);
+  assert.is(d.models.find((m) => m.model === 'User')?.rows, 3);
+  assert.is(d.files.count, 2);
+  assert.equal(d.files.skipped.map((s) => s.path), ['avatars/missing.png']);
+
+  const target = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'd.sqlite'), logging: false });
+  try {
+    defineTestApp(target);
+    await target.models.User.sync();
+    const error = await restore(chunked(payload), { sequelize: target, registry, restoreRoots: [dir] }).catch((e) => e);
+    assert.instance(error, RestoreError);
+    assert.match(error.message, /does not exist in the target database/);
+    assert.match(error.hint, /migrations|sync/);
+  } finally {
+    await target.close();
+  }
+});
+
 test.run();
