@@ -18,7 +18,7 @@ export class ProgressBar {
 
   update = (event: ProgressEvent): void => {
     const now = Date.now();
-    if (now - this.last < 100 && !(event.total && event.done >= event.total)) return;
+    if (now - this.last < 100) return;
     this.last = now;
     const width = Math.max(40, Math.min(100, this.stream.columns ?? 80));
     let line: string;

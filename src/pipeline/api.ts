@@ -135,33 +135,63 @@ async function openInput(input: BackupInput): Promise<ByteSource> {
   return input;
 }
 
-/** A ByteSource that reports bytes read (a check reads the file about twice: total is 2x its size). */
-function watched(source: ByteSource, phase: ProgressEvent['phase'], onProgress?: ProgressListener): ByteSource {
-  if (!onProgress) return source;
-  let done = 0;
-  return {
-    size: source.size,
-    async read(offset, length) {
-      const bytes = await source.read(offset, length);
-      done += bytes.length;
-      onProgress({ phase, unit: 'bytes', done, total: Math.max(done, 2 * source.size) });
-      return bytes;
-    },
-    close: source.close?.bind(source),
-  };
+/**
+ * Progress of a check, in two passes: first every block of the file (bytes read from the source,
+ * against its size), then the payload (ciphertext bytes consumed, against its length).
+ */
+class CheckProgress {
+  private blocksDone = 0;
+  private blocksPass = true;
+  constructor(
+    private readonly phase: ProgressEvent['phase'],
+    private readonly onProgress?: ProgressListener,
+  ) {}
+
+  source(source: ByteSource): ByteSource {
+    const onProgress = this.onProgress;
+    if (!onProgress) return source;
+    return {
+      size: source.size,
+      read: async (offset, length) => {
+        const bytes = await source.read(offset, length);
+        if (this.blocksPass) {
+          this.blocksDone = Math.min(source.size, this.blocksDone + bytes.length);
+          onProgress({ phase: this.phase, unit: 'bytes', done: this.blocksDone, total: source.size, detail: 'checking blocks' });
+        }
+        return bytes;
+      },
+      close: source.close?.bind(source),
+    };
+  }
+
+  /** The blocks pass is over: later reads (a second pass) are not counted again. */
+  endBlocks(): void {
+    this.blocksPass = false;
+  }
+
+  async *payload(stream: ByteStream, total: number, detail: string): ByteStream {
+    this.blocksPass = false;
+    let done = 0;
+    for await (const chunk of stream) {
+      done += chunk.length;
+      this.onProgress?.({ phase: this.phase, unit: 'bytes', done: Math.min(done, total), total, detail });
+      yield chunk;
+    }
+  }
 }
 
 async function withReader<T>(
   input: BackupInput,
   work: (reader: ContainerReader, source: ByteSource) => Promise<T>,
-  progress?: { phase: ProgressEvent['phase']; onProgress?: ProgressListener },
+  progress?: CheckProgress,
 ): Promise<T> {
-  const source = watched(await openInput(input), progress?.phase ?? 'read', progress?.onProgress);
+  const opened = await openInput(input);
+  const source = progress ? progress.source(opened) : opened;
   try {
     const reader = await openContainer(source);
     return await work(reader, source);
   } finally {
-    if (typeof input === 'string') await source.close?.();
+    if (typeof input === 'string') await opened.close?.();
   }
 }
 
@@ -201,7 +231,8 @@ function failedBlocks(report: IntegrityReport): number[] {
  * is used (no second Argon2 derivation), so this works for recipient-only backups too.
  */
 async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener): Promise<'decryption'> {
-  const reader = await openContainer(watched(source, 'verify', onProgress));
+  const progress = new CheckProgress('verify', onProgress);
+  const reader = await openContainer(progress.source(source));
   const report = await reader.validate();
   if (!report.ok || report.healed) {
     throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`);
@@ -210,7 +241,7 @@ async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: Pr
   if (meta.length !== sealed.header.length || !meta.every((b, i) => b === sealed.header[i])) {
     throw new VerificationError('the security header read back from disk differs from the one written');
   }
-  await checkPayload(reader.payload(), sealed as unknown as Opened);
+  await checkPayload(progress.payload(reader.payload(), reader.info.payloadLength, 'decrypting'), sealed as unknown as Opened);
   return 'decryption';
 }
 
@@ -262,7 +293,9 @@ async function buildStream(
       logger,
       onProgress: onProgress
         ? (p) =>
-            p.phase === 'files'
+            p.phase === 'done'
+              ? undefined
+              : p.phase === 'files'
               ? onProgress({ phase: 'capture', unit: 'bytes', done: p.bytes, detail: `${p.files ?? 0} files` })
               : onProgress({ phase: 'capture', unit: 'rows', done: p.rows ?? 0, detail: p.model })
         : undefined,
@@ -298,7 +331,22 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
   const stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 };
   let sealed!: Sealed;
   const captured: CaptureSummary = { models: {}, files: 0, skippedFiles: [] };
-  const stream = await buildStream(passphrase, options, stats, (s) => (sealed = s), captured);
+  // One progress line while writing: rows captured (and the model) with the bytes written so far.
+  const report = options.onProgress;
+  let lastCapture: ProgressEvent = { phase: 'capture', unit: 'rows', done: 0 };
+  let writtenBytes = 0;
+  const show = () =>
+    report?.({ ...lastCapture, detail: [lastCapture.detail, `${(writtenBytes / 1e6).toFixed(1)} MB written`].filter(Boolean).join(', ') });
+  const merged: BackupOptions = report
+    ? {
+        ...options,
+        onProgress: (event) => {
+          lastCapture = event;
+          show();
+        },
+      }
+    : options;
+  const stream = await buildStream(passphrase, merged, stats, (s) => (sealed = s), captured);
   logger.debug(`envelope sealed (Argon2id) after ${((performance.now() - started) / 1000).toFixed(2)} s`);
   const doVerify = options.verify !== false;
   let verified: BackupResult['verified'] = 'none';
@@ -309,7 +357,12 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
     const written = await writeFileAtomic(options.output, stream, {
       overwrite: options.overwrite,
       signal: options.signal,
-      onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'write', unit: 'bytes', done }) : undefined,
+      onProgress: report
+        ? (done) => {
+            writtenBytes = done;
+            show();
+          }
+        : undefined,
       verify: doVerify
         ? async (temp) => {
             const writtenAt = performance.now();
@@ -382,6 +435,7 @@ export interface ValidateOptions {
  */
 export async function validateBackup(input: BackupInput, passphrase?: Secret | null, options: ValidateOptions = {}): Promise<ValidationReport> {
   const logger = toLogger(options.logger);
+  const progress = new CheckProgress('validate', options.onProgress);
   return withReader(input, async (reader) => {
     const integrity = await reader.validate();
     reportHealing(integrity, logger, 'the backup');
@@ -396,7 +450,7 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
     let records: number | undefined;
     if (integrity.ok && passphrase != null) {
       const opened = await openEnvelope(reader.meta, identityOf(passphrase));
-      ({ payloadBytes, records } = await checkPayload(reader.payload(), opened));
+      ({ payloadBytes, records } = await checkPayload(progress.payload(reader.payload(), reader.info.payloadLength, 'decrypting'), opened));
       decrypted = true;
     }
     const ok = integrity.ok;
@@ -412,7 +466,7 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
         `${ok ? (integrity.healed ? 'OK after healing' : 'OK') : 'DAMAGED beyond repair'}: ${integrity.summary()}` +
         (decrypted ? `; decrypted, decompressed and parsed ${payloadBytes} payload bytes (${records} records), every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
     };
-  }, { phase: 'validate', onProgress: options.onProgress });
+  }, progress);
 }
 
 export interface RestoreOptions {
@@ -440,12 +494,13 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
   if (!options?.sequelize) throw new UsageError('restoreBackup needs { sequelize }', { hint: 'pass your Sequelize instance' });
   const logger = toLogger(options.logger);
   const identity = identityOf(passphrase);
+  const progress = new CheckProgress('restore', options.onProgress);
   return withReader(input, async (reader) => {
     const integrity = await reader.validate();
     if (!integrity.ok) throw new UnrecoverableBlocksError(failedBlocks(integrity), integrity, 'nothing was restored');
     reportHealing(integrity, logger, 'the backup');
     const opened = await openEnvelope(reader.meta, identity);
-    const payload = decompressStream(decryptStream(reader.payload(), opened));
+    const payload = decompressStream(decryptStream(progress.payload(reader.payload(), reader.info.payloadLength, 'loading rows'), opened));
     const result = await restore(payload, {
       sequelize: options.sequelize,
       flush: options.flush,
@@ -457,7 +512,7 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
       // The bar follows the bytes read (it has a total); rows loaded are counted in the result.
     });
     return Object.assign(result as object, { healed: integrity.healed, integrity }) as RestoreReport;
-  }, { phase: 'restore', onProgress: options.onProgress });
+  }, progress);
 }
 
 export interface HealResult {
@@ -479,8 +534,10 @@ export async function healBackup(
   const logger = toLogger(options.logger);
   const sameFile = typeof input === 'string' && resolve(input) === resolve(output);
   await checkTarget(output, options.overwrite || sameFile);
+  const progress = new CheckProgress('heal', options.onProgress);
   return withReader(input, async (reader, source) => {
     const before = await reader.validate();
+    progress.endBlocks();
     if (!before.ok) throw new UnrecoverableBlocksError(failedBlocks(before), before, 'no healed file was written');
     reportHealing(before, logger, 'the input');
     let after: IntegrityReport | undefined;
@@ -504,7 +561,7 @@ export async function healBackup(
       healed: before.healed,
       summary: () => (before.healed ? `healed into ${path}: ${before.summary()}` : `the input was clean; a verified copy was written to ${path}`),
     };
-  }, { phase: 'heal', onProgress: options.onProgress });
+  }, progress);
 }
 
 /**
