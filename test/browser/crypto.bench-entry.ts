@@ -6,31 +6,36 @@ async function* pieces(chunks: Uint8Array[]): ByteStream {
   yield* chunks;
 }
 
-async function measure(aes: AesGcmBackend, sizeMiB: number) {
-  const sealed = await sealEnvelope([{ passphrase: 'bench', kdf: { memoryKiB: 256, passes: 1, parallelism: 1 } }]);
-  const opened = await openEnvelope(sealed.header, { passphrase: 'bench' });
+async function measure(aes: AesGcmBackend, sizeMiB: number, runs: number) {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < sizeMiB; i++) {
     const chunk = new Uint8Array(1 << 20);
     for (let at = 0; at < chunk.length; at += 65536) crypto.getRandomValues(chunk.subarray(at, at + 65536));
     chunks.push(chunk);
   }
-  let start = performance.now();
-  const cipher: Uint8Array[] = [];
-  for await (const part of encryptStream(pieces(chunks), sealed, { aes })) cipher.push(part);
-  const encryptS = (performance.now() - start) / 1000;
-  start = performance.now();
-  let bytes = 0;
-  for await (const part of decryptStream(pieces(cipher), opened, { aes })) bytes += part.length;
-  const decryptS = (performance.now() - start) / 1000;
-  if (bytes !== sizeMiB << 20) throw new Error(`decrypted ${bytes} bytes, expected ${sizeMiB << 20}`);
+  let encryptS = Infinity;
+  let decryptS = Infinity;
+  for (let run = 0; run < runs; run++) {
+    // A fresh envelope per run: a Sealed encrypts one stream only.
+    const sealed = await sealEnvelope([{ passphrase: 'bench', kdf: { memoryKiB: 256, passes: 1, parallelism: 1 } }]);
+    const opened = await openEnvelope(sealed.header, { passphrase: 'bench' });
+    let start = performance.now();
+    const cipher: Uint8Array[] = [];
+    for await (const part of encryptStream(pieces(chunks), sealed, { aes })) cipher.push(part);
+    encryptS = Math.min(encryptS, (performance.now() - start) / 1000);
+    start = performance.now();
+    let bytes = 0;
+    for await (const part of decryptStream(pieces(cipher), opened, { aes })) bytes += part.length;
+    decryptS = Math.min(decryptS, (performance.now() - start) / 1000);
+    if (bytes !== sizeMiB << 20) throw new Error(`decrypted ${bytes} bytes, expected ${sizeMiB << 20}`);
+  }
   return { encryptMBps: (sizeMiB << 20) / 1e6 / encryptS, decryptMBps: (sizeMiB << 20) / 1e6 / decryptS };
 }
 
 export default async function () {
-  const input = (await (await fetch('/input.json')).json()) as { sizeMiB: number; nobleMiB: number };
+  const input = (await (await fetch('/input.json')).json()) as { sizeMiB: number; nobleMiB: number; runs: number };
   const out: Record<string, { encryptMBps: number; decryptMBps: number; sizeMiB: number }> = {};
-  if (typeof crypto.subtle?.encrypt === 'function') out.webcrypto = { ...(await measure(webCryptoAesGcm, input.sizeMiB)), sizeMiB: input.sizeMiB };
-  out.noble = { ...(await measure(nobleAesGcm, input.nobleMiB)), sizeMiB: input.nobleMiB };
+  if (typeof crypto.subtle?.encrypt === 'function') out.webcrypto = { ...(await measure(webCryptoAesGcm, input.sizeMiB, input.runs)), sizeMiB: input.sizeMiB };
+  out.noble = { ...(await measure(nobleAesGcm, input.nobleMiB, 1)), sizeMiB: input.nobleMiB };
   return { secure: isSecureContext, results: out };
 }
