@@ -71,6 +71,8 @@ export interface BlockEngine {
   healBatch?(job: HealJob): Promise<{ buffer: Uint8Array; results: HealedEntry[] }>;
   /** Batches worth keeping in flight (1 when work runs on this thread). */
   readonly parallelism: number;
+  /** With workers: the calling thread does one batch in this many itself (0: none). */
+  readonly hereEvery?: number;
   close(): Promise<void>;
 }
 

@@ -20,7 +20,7 @@ interface Pending {
 
 /**
  * `spawn(onMessage, onError)` starts one worker. The calling thread takes one batch in
- * `count + 1` itself (see the writer and the reader), so `count` is usually cores - 1.
+ * 2 * (count + 1) itself (see the writer and the reader), so `count` is usually cores - 1.
  */
 export function createPool(count: number, spawn: (onMessage: (m: unknown) => void, onError: (e: Error) => void) => WorkerPort): EngineFactory {
   let workers: WorkerPort[] = [];
@@ -61,6 +61,9 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
     });
   const engine: BlockEngine = {
     parallelism: Math.max(1, count) + 1,
+    // The calling thread also reads, writes and copies every batch: a quarter of a core's share
+    // of the block work balances it on two cores, less with more workers.
+    hereEvery: 2 * (Math.max(1, count) + 1),
     encodeBatch: (job) => post<EncodeResult>('encode', job),
     healBatch: (job) => post<{ buffer: Uint8Array; results: HealedEntry[] }>('heal', job),
     // Each writer or reader "closes" its handle; the workers stay for the next one until idle.

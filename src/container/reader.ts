@@ -594,7 +594,7 @@ class Reader implements ContainerReader {
     type Healed = { buffer?: Uint8Array; results: HealedEntry[]; data?: (Uint8Array | undefined)[] };
     const inFlight: { promise: Promise<Healed>; blocks: { i: number; heads: [boolean, boolean] }[] }[] = [];
     let batchNo = 0;
-    let here: Healed | undefined; // a batch this thread heals itself (one in `parallelism`)
+    let here: Healed | undefined; // a batch this thread heals itself (one in `hereEvery`)
     let buffer = new Uint8Array(0);
     let entries: HealEntry[] = [];
     let blocks: { i: number; heads: [boolean, boolean] }[] = [];
@@ -645,7 +645,8 @@ class Reader implements ContainerReader {
         yield settle(i, result, heads, result.data);
         continue;
       }
-      if (blocks.length === 0 && batchNo++ % engine.parallelism === engine.parallelism - 1) here = { results: [], data: [] };
+      const every = engine.hereEvery ?? 0;
+      if (blocks.length === 0 && every > 0 && batchNo++ % every === every - 1) here = { results: [], data: [] };
       if (here) {
         const r = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
         here.results.push({ outcome: r.outcome, copies: r.copies, reason: r.reason, dataAt: -1 });

@@ -113,8 +113,9 @@ async function* generate(
     const submit = (endsPayload: boolean) => {
       const job: EncodeJob = { buffer: batch, lengths, firstIndex: nextIndex, endsPayload, id: o.id, parity: o.parity };
       nextIndex += lengths.length;
-      // With worker threads, this thread takes one batch in `parallelism` itself.
-      const here = engine.parallelism > 1 && batchNo++ % engine.parallelism === engine.parallelism - 1;
+      // With workers, this thread takes one batch in `hereEvery` itself (it also does the I/O).
+      const every = engine.hereEvery ?? 0;
+      const here = every > 0 && batchNo++ % every === every - 1;
       const sizes = lengths;
       const done = here ? Promise.resolve(encodeBatch(tools, job)) : engine.encodeBatch(job);
       inFlight.push(done.then((result) => ({ result, lengths: sizes })));
