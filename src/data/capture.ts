@@ -180,6 +180,8 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
             new DataView(frame.buffer, frame.byteOffset).setUint32(5, batch.rows, true);
             count += batch.rows;
             yield writer.framed(RecordType.RowsPgCopy, frame);
+          } else if (batch.kind === 'encoded') {
+            throw new Error('internal: a reader produced an encoded batch without its frame');
           } else {
             let inRecord = 0;
             cells.length = HEAD;

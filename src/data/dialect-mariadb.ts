@@ -8,7 +8,7 @@ import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
 import { FRAME_HEAD, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
 import type { Cell } from './format.js';
-import { ByteWriter, CellTag, SqliteNumber } from './format.js';
+import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { RestoreError } from '../errors.js';
 
@@ -185,9 +185,27 @@ export function mariaLiteral(value: Cell, type: string): string {
     for (let i = 0; i < value.length; i++) hex += HEX[value[i]];
     return hex + "'";
   }
-  const text = value instanceof SqliteNumber ? value.text : value;
+  return textLiteral(value instanceof SqliteNumber ? value.text : value, type);
+}
+
+function textLiteral(text: string, type: string): string {
   if ((NUMERIC_TYPES.has(type) || type === 'BOOLEAN') && NUMBER_RE.test(text)) return text;
   return escapeString(text);
+}
+
+/** Appends bytes[start, end) as one LOAD DATA field (tab, newline, backslash and NUL escaped). */
+function loadBytes(out: ByteWriter, bytes: Buffer, start: number, end: number): void {
+  let from = start;
+  for (let j = start; j < end; j++) {
+    const b = bytes[j];
+    if (b === 0x5c || b === 0x09 || b === 0x0a || b === 0x00) {
+      if (j > from) out.bytes(bytes.subarray(from, j));
+      out.byte(0x5c);
+      out.byte(b === 0x09 ? 0x74 : b === 0x0a ? 0x6e : b === 0x00 ? 0x30 : 0x5c);
+      from = j + 1;
+    }
+  }
+  if (end > from) out.bytes(bytes.subarray(from, end));
 }
 
 const LOAD_CHUNK = 256 << 10;
@@ -312,8 +330,9 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
       }
       current = { t, upsert, head: `INSERT INTO ${qt(t)} (${cols}) VALUES `, tail, values: '', size: 0 };
     },
+    acceptsEncoded: true,
     async writeBatch(batch) {
-      if (batch.kind !== 'cells') throw new RestoreError('internal: COPY text handed to the MariaDB writer');
+      if (batch.kind !== 'cells' && batch.kind !== 'encoded') throw new RestoreError('internal: COPY text handed to the MariaDB writer');
       if (load) {
         let l = load;
         const out = new ByteWriter(LOAD_CHUNK + (64 << 10));
@@ -335,20 +354,59 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
             l = load!;
           }
         };
-        for (const row of batch.rows) {
-          for (let i = 0; i < row.length; i++) {
-            if (i) out.byte(0x09);
-            loadField(out, row[i]);
+        if (batch.kind === 'encoded') {
+          const cursor = new CellCursor(batch.cells);
+          for (let r = 0; r < batch.rows; r++) {
+            for (let i = 0; i < batch.columns; i++) {
+              if (i) out.byte(0x09);
+              cursor.next();
+              if (cursor.tag === CellTag.Null) {
+                out.byte(0x5c);
+                out.byte(0x4e);
+              } else loadBytes(out, cursor.bytes, cursor.start, cursor.end);
+            }
+            out.byte(0x0a);
+            l.rows++;
+            if (out.length >= LOAD_CHUNK) await send();
           }
-          out.byte(0x0a);
-          l.rows++;
-          if (out.length >= LOAD_CHUNK) await send();
+          if (!cursor.done) throw new RestoreError('row record has bytes after its last row');
+        } else {
+          for (const row of batch.rows) {
+            for (let i = 0; i < row.length; i++) {
+              if (i) out.byte(0x09);
+              loadField(out, row[i]);
+            }
+            out.byte(0x0a);
+            l.rows++;
+            if (out.length >= LOAD_CHUNK) await send();
+          }
         }
         if (out.length) await send();
         return;
       }
       if (!current) throw new Error('writeBatch before beginTable');
       const types = current.t.types;
+      if (batch.kind === 'encoded') {
+        const cursor = new CellCursor(batch.cells);
+        const src = cursor.bytes;
+        for (let r = 0; r < batch.rows; r++) {
+          let tuple = current.size ? ',(' : '(';
+          for (let i = 0; i < batch.columns; i++) {
+            if (i) tuple += ',';
+            cursor.next();
+            const { tag, start, end } = cursor;
+            if (tag === CellTag.Null) tuple += 'NULL';
+            else if (tag === CellTag.Bytes) tuple += end > start ? `X'${src.toString('hex', start, end)}'` : "''";
+            else tuple += textLiteral(src.toString('utf8', start, end), types[i]);
+          }
+          tuple += ')';
+          current.values += tuple;
+          current.size += tuple.length;
+          if (current.size >= STATEMENT_BYTES) await flushStatement();
+        }
+        if (!cursor.done) throw new RestoreError('row record has bytes after its last row');
+        return;
+      }
       for (const row of batch.rows) {
         let tuple = current.size ? ',(' : '(';
         for (let i = 0; i < row.length; i++) tuple += (i ? ',' : '') + mariaLiteral(row[i], types[i]);

@@ -224,7 +224,7 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
     async writeBatch(batch) {
       if (!current) throw new Error('writeBatch before beginTable');
       if (batch.kind === 'pgcopy') await write(current.stream, batch.bytes);
-      else if (batch.kind === 'framed') throw new Error('internal: encoded cells handed to the PostgreSQL writer');
+      else if (batch.kind === 'framed' || batch.kind === 'encoded') throw new Error('internal: encoded cells handed to the PostgreSQL writer');
       else {
         let text = '';
         for (const row of batch.rows) {

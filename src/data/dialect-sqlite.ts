@@ -185,7 +185,7 @@ export async function openSqliteWriter(sequelize: Sequelize): Promise<TargetWrit
     },
     async writeBatch(batch) {
       if (!current) throw new Error('writeBatch before beginTable');
-      if (batch.kind !== 'cells') throw new Error('internal: COPY text handed to the SQLite writer');
+      if (batch.kind !== 'cells') throw new Error(`internal: ${batch.kind} batch handed to the SQLite writer`);
       // Several rows per statement (one round trip through the driver's thread pool per chunk);
       // chunks with no CAST slot share one cached statement per size.
       const width = current.t.columns.length;

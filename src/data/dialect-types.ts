@@ -13,7 +13,9 @@ export type RowBatch =
   | { kind: 'cells'; rows: Cell[][] }
   | { kind: 'pgcopy'; bytes: Uint8Array; rows: number; frame?: Uint8Array }
   /** Cells already encoded (RowsCells body after the row count), FRAME_HEAD free bytes in front. */
-  | { kind: 'framed'; frame: Uint8Array; rows: number };
+  | { kind: 'framed'; frame: Uint8Array; rows: number }
+  /** Encoded cells (a RowsCells body after its row count) handed to a writer that reads them itself. */
+  | { kind: 'encoded'; cells: Uint8Array; rows: number; columns: number };
 
 /** Reads one consistent snapshot of the source database. */
 export interface SourceReader {
@@ -57,6 +59,8 @@ export interface TargetWriter {
   beginTable(t: TargetTable, upsert: boolean): Promise<void>;
   /** `raw` batches are COPY text in the target's own format (same dialect, same columns). */
   writeBatch(batch: RowBatch): Promise<void>;
+  /** Takes 'encoded' batches (same dialect, same columns): no JS value per cell on the way. */
+  readonly acceptsEncoded?: boolean;
   endTable(): Promise<void>;
   /** Restores constraint checks (validating them) and resets sequences past the restored keys. */
   finish(tables: TargetTable[], flushed: boolean): Promise<void>;

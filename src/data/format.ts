@@ -193,6 +193,47 @@ export class ByteReader {
   }
 }
 
+/**
+ * Walks the cells of a RowsCells body without making a JS value per cell: after next(), `tag`
+ * is the cell's tag and [start, end) its data bytes in `bytes`. Bounds are checked.
+ */
+export class CellCursor {
+  offset = 0;
+  tag = 0;
+  start = 0;
+  end = 0;
+  readonly bytes: Buffer;
+  constructor(cells: Uint8Array) {
+    this.bytes = Buffer.from(cells.buffer, cells.byteOffset, cells.length);
+  }
+  next(): void {
+    const b = this.bytes;
+    if (this.offset >= b.length) throw new FormatError('row record ends inside a row');
+    this.tag = b[this.offset++];
+    if (this.tag === CellTag.Null) {
+      this.start = this.end = this.offset;
+      return;
+    }
+    if (this.tag > CellTag.Real) throw new FormatError(`unknown cell tag ${this.tag} in a row record`);
+    let length = 0;
+    let scale = 1;
+    for (let i = 0; ; i++) {
+      if (i === 8 || this.offset >= b.length) throw new FormatError('bad value length in a row record');
+      const v = b[this.offset++];
+      length += (v & 0x7f) * scale;
+      if (v < 0x80) break;
+      scale *= 0x80;
+    }
+    if (this.offset + length > b.length) throw new FormatError(`value of ${length} bytes runs past the end of its record`);
+    this.start = this.offset;
+    this.end = this.offset + length;
+    this.offset = this.end;
+  }
+  get done(): boolean {
+    return this.offset >= this.bytes.length;
+  }
+}
+
 export function jsonBody(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }

@@ -267,6 +267,10 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
             if (plan.rawCopy) batch = { kind: 'pgcopy', bytes, rows };
             else batch = { kind: 'cells', rows: convertRows(plan, parseCopyText(bytes, plan.source.columns.length, plan.bytea)) };
             count += rows;
+          } else if (plan.identity && writer.acceptsEncoded) {
+            const rows = new ByteReader(body).u32();
+            count += rows;
+            batch = { kind: 'encoded', cells: body.subarray(4), rows, columns: plan.source.columns.length };
           } else {
             const rows = decodeCells(body, plan.source.columns.length);
             count += rows.length;
