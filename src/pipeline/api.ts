@@ -4,7 +4,7 @@
 //   file -> openContainer (heal) -> decryptStream -> decompress -> restore
 // so memory does not grow with the database (the container parks its second copy in a spool file
 // next to the output).
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Sequelize } from 'sequelize';
 import { DbsError, FormatError, UnrecoverableBlocksError, UsageError, VerificationError } from '../errors.js';
 import { fileSource, fileSpool } from '../io/file.node.js';
