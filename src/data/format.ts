@@ -171,7 +171,12 @@ export class ByteReader {
   text(): string {
     const length = this.varint();
     if (this.offset + length > this.body.length) throw new FormatError(`text of ${length} bytes runs past the end of its record`);
-    const out = decoder.decode(this.body.subarray(this.offset, this.offset + length));
+    let out: string;
+    try {
+      out = decoder.decode(this.body.subarray(this.offset, this.offset + length));
+    } catch (error) {
+      throw new FormatError('a text value in a row record is not valid UTF-8', { offset: this.offset, cause: error });
+    }
     this.offset += length;
     return out;
   }

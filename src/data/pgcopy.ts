@@ -48,7 +48,11 @@ function unescape(bytes: Uint8Array, start: number, end: number): string {
         } else out.push(c);
     }
   }
-  return utf8.decode(Uint8Array.from(out));
+  try {
+    return utf8.decode(Uint8Array.from(out));
+  } catch (error) {
+    throw new FormatError('a COPY text value is not valid UTF-8', { cause: error });
+  }
 }
 
 /** Decodes PostgreSQL's bytea hex output ('\x0a0b…') into bytes. */

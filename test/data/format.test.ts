@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { ByteReader, ByteWriter, CellTag, RecordType, RecordWriter, SqliteNumber, jsonBody, readRecords, type Cell, MAX_RECORD } from '../../src/data/format.js';
 import { copyLine, parseCopyText } from '../../src/data/pgcopy.js';
+import * as formatModule from '../../src/data/format.js';
 import { convertCell, formatPgArray, parsePgArray, parseTimestamp, zoneOffset } from '../../src/data/convert.js';
 import { FormatError, LimitError, TruncatedError, UnsupportedVersionError } from '../../src/errors.js';
 import { chunked, collect } from '../../src/io/memory.js';
@@ -119,6 +120,34 @@ test('conversion between dialects by logical type', () => {
   assert.equal(parsePgArray(formatPgArray(['a,b', '{x}', null, ['n']])), ['a,b', '{x}', null, ['n']]);
   const same = '2024-02-29 12:34:56.789123+00';
   assert.is(convertCell(same, pg('DATE'), pg('DATE')), same, 'same dialect: untouched');
+});
+
+test('row decoders on arbitrary bytes: values or FormatError, never another error (property)', () => {
+  const { CellCursor } = formatModule;
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      for (const read of [
+        () => {
+          const r = new ByteReader(bytes);
+          while (!r.done) r.cell();
+        },
+        () => {
+          const c = new CellCursor(bytes);
+          while (!c.done) {
+            c.next();
+            assert.ok(c.start <= c.end && c.end <= bytes.length);
+          }
+        },
+      ]) {
+        try {
+          read();
+        } catch (error) {
+          assert.instance(error, FormatError);
+        }
+      }
+    }),
+    { seed: 17, numRuns: 2000 },
+  );
 });
 
 test.run();
