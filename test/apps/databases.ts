@@ -36,7 +36,13 @@ export async function createTestDatabase(dialect: TestDialect, options: Options 
   const base: Options = { logging: false, ...options };
   if (dialect === 'sqlite') {
     const dir = await mkdtemp(join(tmpdir(), 'dbs-sqlite-'));
-    const sequelize = new Sequelize({ ...base, dialect: 'sqlite', storage: join(dir, `${name}.sqlite`) });
+    let sequelize: Sequelize;
+    try {
+      sequelize = new Sequelize({ ...base, dialect: 'sqlite', storage: join(dir, `${name}.sqlite`) });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
     return { dialect, name, sequelize, drop: async () => { await sequelize.close(); await rm(dir, { recursive: true, force: true }); } };
   }
   if (dialect === 'postgres') {
