@@ -1,7 +1,9 @@
 // A pool of block workers, whatever runs them: worker_threads (pool.node.ts) or Web Workers
 // (pool.browser.ts). Batches go out with their buffers transferred, results come back in order of
 // submission per caller; idle workers end after IDLE_MS so a process or page can let them go.
-import type { BlockEngine, EncodeJob, EncodeResult, HealJob, HealedEntry } from './blocks.js';
+import { encodeBatch, healBatch, type BlockEngine, type EncodeJob, type EncodeResult, type HealJob, type HealedEntry } from './blocks.js';
+import { loadTools } from './frames.js';
+import { healBlock } from './heal.js';
 
 /** The little a pool needs from a worker. */
 export interface WorkerPort {
@@ -60,7 +62,8 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
       workers[turn++ % workers.length].post({ id, kind, job }, [job.buffer.buffer as ArrayBuffer]);
     });
   const engine: BlockEngine = {
-    parallelism: Math.max(1, count) + 1,
+    // Enough batches in flight that no worker waits for the next one while this thread drains.
+    parallelism: 2 * (Math.max(1, count) + 1),
     // The calling thread also reads, writes and copies every batch: a quarter of a core's share
     // of the block work balances it on two cores, less with more workers.
     hereEvery: 2 * (Math.max(1, count) + 1),
@@ -79,9 +82,6 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
 
 /** What a worker does with one message (shared by worker.node.ts and worker.browser.ts). */
 export async function handleMessage(message: { id: number; kind: 'encode' | 'heal'; job: EncodeJob | HealJob }): Promise<{ reply: unknown; transfer: ArrayBuffer[] }> {
-  const { encodeBatch, healBatch } = await import('./blocks.js');
-  const { loadTools } = await import('./frames.js');
-  const { healBlock } = await import('./heal.js');
   try {
     const tools = await loadTools([message.job.parity]);
     if (message.kind === 'encode') {

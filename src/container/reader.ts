@@ -595,7 +595,8 @@ class Reader implements ContainerReader {
     const inFlight: { promise: Promise<Healed>; blocks: { i: number; heads: [boolean, boolean] }[] }[] = [];
     let batchNo = 0;
     let here: Healed | undefined; // a batch this thread heals itself (one in `hereEvery`)
-    let buffer = new Uint8Array(0);
+    let buffer: Uint8Array = new Uint8Array(0);
+    const spare: Uint8Array[] = [];
     let entries: HealEntry[] = [];
     let blocks: { i: number; heads: [boolean, boolean] }[] = [];
     let used = 0;
@@ -620,6 +621,8 @@ class Reader implements ContainerReader {
         const data = own ? own[n] : r.dataAt >= 0 ? back!.subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
         yield settle(i, r, heads, data);
       }
+      // Handed-out data were copies: the buffer serves a later batch.
+      if (back && spare.length < 4) spare.push(back);
     };
     const submit = () => {
       const promise = here ? Promise.resolve(here) : engine!.healBatch!({ buffer, parity: layout.parity, entries });
@@ -659,7 +662,7 @@ class Reader implements ContainerReader {
         continue;
       }
       // Workers: copy both bodies into the batch buffer (it is transferred to a worker and back).
-      if (entries.length === 0) buffer = new Uint8Array(perBatch * 2 * bodySize);
+      if (entries.length === 0) buffer = spare.pop() ?? new Uint8Array(perBatch * 2 * bodySize);
       const at: [number, number] = [-1, -1];
       // Identical copies (the common case) travel once: memcmp here is far cheaper than a copy.
       const same = !!f0.body && !!f1.body && equalBytes(f0.body.data, f1.body.data) && equalBytes(f0.body.parity, f1.body.parity);
