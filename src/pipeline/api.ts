@@ -496,10 +496,11 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
   const identity = identityOf(passphrase);
   const progress = new CheckProgress('restore', options.onProgress);
   return withReader(input, async (reader) => {
+    // The passphrase first (a wrong one is told at once), then every block, before the database is touched.
+    const opened = await openEnvelope(reader.meta, identity);
     const integrity = await reader.validate();
     if (!integrity.ok) throw new UnrecoverableBlocksError(failedBlocks(integrity), integrity, 'nothing was restored');
     reportHealing(integrity, logger, 'the backup');
-    const opened = await openEnvelope(reader.meta, identity);
     const payload = decompressStream(decryptStream(progress.payload(reader.payload(), reader.info.payloadLength, 'loading rows'), opened));
     const result = await restore(payload, {
       sequelize: options.sequelize,
