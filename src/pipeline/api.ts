@@ -584,10 +584,10 @@ export async function rekeyBackup(
   const recipients = passphraseRecipients(next, options);
   await checkTarget(output, options.overwrite || inPlace);
   return withReader(input, async (reader, source) => {
+    const header = await rekeyEnvelope(reader.meta, identityOf(current), recipients);
     const integrity = await reader.validate();
     if (!integrity.ok) throw new UnrecoverableBlocksError(failedBlocks(integrity), integrity, 'the backup was not rekeyed');
     reportHealing(integrity, logger, 'the backup');
-    const header = await rekeyEnvelope(reader.meta, identityOf(current), recipients);
     const secret = typeof next === 'string' ? next : null;
     const { path } = await writeFileAtomic(output, replaceMeta(source, header), {
       overwrite: options.overwrite || inPlace,
