@@ -1,24 +1,18 @@
 // Finds and loads the application's config: `--config path`, else dbs.config.{js,mjs,cjs} in the
 // working directory. The module exports (default or module.exports) `{ sequelize, ...settings }`
 // or a possibly async function returning it.
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Sequelize } from 'sequelize';
+import { checkAppInfo, type AppInfo } from '../data/manifest.js';
 import { ConfigError } from '../errors.js';
+import type { SSHProfile } from '../transports/target.js';
 
 export const CONFIG_NAMES = ['dbs.config.js', 'dbs.config.mjs', 'dbs.config.cjs'];
 
-/** An SFTP target profile (used by push/pull); keys are referenced by path, never embedded. */
-export interface SshTarget {
-  host: string;
-  port?: number;
-  username: string;
-  privateKeyPath?: string;
-  knownHosts?: string;
-  remoteDir: string;
-  [key: string]: unknown;
-}
+/** An SFTP target profile (used by push/pull/backup --push): exactly what SSHTarget.fromSettings accepts. */
+export type SshTarget = SSHProfile;
 
 export interface DbsSettings {
   /** Model names never backed up (e.g. sessions, caches). */
@@ -37,7 +31,9 @@ export interface DbsSettings {
   parity?: number;
   /** zlib level of the compression stage (default 1). */
   compressionLevel?: number;
-  /** Named SFTP targets for `dbs push` / `dbs pull`. */
+  /** The application's name and version recorded in each backup (default: from package.json). */
+  app?: AppInfo;
+  /** Named SFTP targets for `dbs push` / `dbs pull` / `dbs backup --push`. */
   sshTargets?: Record<string, SshTarget>;
   /** The per-model registry (backupRegistry by default). */
   registry?: unknown;
@@ -61,6 +57,7 @@ const KNOWN = new Set([
   'compressionLevel',
   'sshTargets',
   'registry',
+  'app',
 ]);
 
 /** The config file to use, or a ConfigError naming where it looked. */
@@ -148,5 +145,41 @@ export async function loadConfig(explicit: string | undefined, options: { cwd?: 
     compressionLevel: checkNumber(raw.compressionLevel, 'compressionLevel', path, 0, 9),
     sshTargets: sshTargets as Record<string, SshTarget> | undefined,
     registry: raw.registry,
+    app: raw.app === undefined ? undefined : checkAppInfo(raw.app, `app in ${path}`),
   };
+}
+
+/** `name` and `version` of the package.json in `dir`, or undefined (none, or no name in it). */
+function packageApp(dir: string, warn?: (m: string) => void): AppInfo | undefined {
+  const path = join(dir, 'package.json');
+  if (!existsSync(path)) return undefined;
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    warn?.(`cannot read the application name from ${path}: ${(error as Error).message}`);
+    return undefined;
+  }
+  const { name, version } = (pkg ?? {}) as { name?: unknown; version?: unknown };
+  if (typeof name !== 'string' || !name) return undefined;
+  try {
+    return checkAppInfo(typeof version === 'string' && version ? { name, version } : { name }, `package.json ${path}`);
+  } catch (error) {
+    warn?.((error as Error).message);
+    return undefined;
+  }
+}
+
+/**
+ * The application recorded in a backup: the config's `app` setting, else name and version of the
+ * package.json next to the config file, else of the one in `cwd`; undefined when none names it.
+ */
+export function resolveApp(config: Pick<DbsConfig, 'app' | 'path'>, cwd: string, warn?: (m: string) => void): AppInfo | undefined {
+  if (config.app) return config.app;
+  const dirs = [...new Set([dirname(config.path), resolve(cwd)])];
+  for (const dir of dirs) {
+    const app = packageApp(dir, warn);
+    if (app) return app;
+  }
+  return undefined;
 }

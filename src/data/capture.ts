@@ -4,7 +4,7 @@ import { resolve, relative, isAbsolute, sep } from 'node:path';
 import type { ByteStream } from '../io/types.js';
 import { CaptureError, ConfigError } from '../errors.js';
 import { BackupRegistry, backupRegistry, FieldType } from './registry.js';
-import { describeModels, packageVersion, sequelizeOptions, DRIVERS, type Manifest, type ModelInfo, type RootInfo } from './manifest.js';
+import { checkAppInfo, describeModels, packageVersion, sequelizeOptions, DRIVERS, type AppInfo, type Manifest, type ModelInfo, type RootInfo } from './manifest.js';
 import { ByteWriter, RecordType, RecordWriter, jsonBody, type Cell } from './format.js';
 import type { Dialect } from './convert.js';
 import { FRAME_HEAD, type SourceReader } from './dialect-types.js';
@@ -35,6 +35,8 @@ export interface CaptureOptions {
   fileRoots?: string[];
   /** Root of FILE columns' relative paths (default: the registry's storageRoot). */
   storageRoot?: string;
+  /** The application's name and version, recorded in the manifest (inside the encryption). */
+  app?: AppInfo;
   logger?: Logger;
   onProgress?: (progress: CaptureProgress) => void;
 }
@@ -78,6 +80,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
   const { sequelize } = options;
   const registry = options.registry ?? backupRegistry;
   const dialect = dialectOf(sequelize);
+  const app = options.app === undefined ? undefined : checkAppInfo(options.app);
   const { models } = describeModels(sequelize, registry, options.excludeModels);
   const storageRoot = options.storageRoot ?? registry.settings.storageRoot;
   const fileRoots = registry.allFileRoots(options.fileRoots ?? []).map((r) => resolve(r));
@@ -134,6 +137,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
     const manifest: Manifest = {
       format: 'dbs-data',
       createdAt: new Date().toISOString(),
+      ...(app && { app }),
       dialect,
       databaseVersion: await reader.serverVersion(),
       timezone: String(sequelizeOptions(sequelize).timezone ?? '+00:00'),

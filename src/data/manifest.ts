@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Sequelize, ModelStatic, Model } from 'sequelize';
 import { BackupRegistry, FieldType } from './registry.js';
 import type { Dialect } from './convert.js';
+import { ConfigError } from '../errors.js';
 
 export interface ColumnInfo {
   attribute: string;
@@ -55,9 +56,17 @@ export interface RootInfo {
   path: string;
 }
 
+/** The application the backup is of, as its owner names it (shown by reports and the validator page). */
+export interface AppInfo {
+  name: string;
+  version?: string;
+}
+
 export interface Manifest {
   format: 'dbs-data';
   createdAt: string;
+  /** Absent when the capture was not told (older backups, API calls without `app`). */
+  app?: AppInfo;
   dialect: Dialect;
   databaseVersion: string;
   timezone: string;
@@ -69,6 +78,23 @@ export interface Manifest {
 }
 
 const require = createRequire(import.meta.url);
+
+/** Longest app name or version recorded: a label, not a place for data. */
+export const MAX_APP_FIELD = 200;
+
+/** Checks an `app` option and returns a copy with only `name` and `version`, or a ConfigError. */
+export function checkAppInfo(app: unknown, where = 'app'): AppInfo {
+  if (!app || typeof app !== 'object' || Array.isArray(app)) throw new ConfigError(`${where} must be an object { name, version? }, got ${JSON.stringify(app)}`);
+  const { name, version } = app as Record<string, unknown>;
+  const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_APP_FIELD;
+  if (!ok(name)) throw new ConfigError(`${where}.name must be a non-empty string of at most ${MAX_APP_FIELD} characters, got ${JSON.stringify(name)}`);
+  if (version !== undefined && !ok(version))
+    throw new ConfigError(`${where}.version must be a non-empty string of at most ${MAX_APP_FIELD} characters, got ${JSON.stringify(version)}`);
+  for (const key of Object.keys(app)) {
+    if (key !== 'name' && key !== 'version') throw new ConfigError(`${where} has an unknown key '${key}' (known: name, version)`);
+  }
+  return version === undefined ? { name: name as string } : { name: name as string, version: version as string };
+}
 
 export function packageVersion(name: string): string {
   try {

@@ -57,6 +57,8 @@ export interface CaptureSettings {
   storageRoot?: string;
   /** The per-model registry (backupRegistry by default). */
   registry?: unknown;
+  /** The application's { name, version? }, recorded in the encrypted manifest (the validator page shows it). */
+  app?: CaptureOptions['app'];
 }
 
 export interface BackupOptions extends CaptureSettings {
@@ -290,6 +292,7 @@ async function buildStream(
       excludeModels: options.excludeModels,
       fileRoots: options.fileRoots,
       storageRoot: options.storageRoot,
+      app: options.app,
       logger,
       onProgress: onProgress
         ? (p) =>

@@ -1,8 +1,31 @@
-// dbs backup <output>: capture the app found through the config into one verified file.
+// dbs backup <output>: capture the app found through the config into one verified file, and with
+// --push <target> upload it to that SSH target under the same name. The target is checked before
+// any backup work; ssh2 is loaded only when there is something to push. A failed push keeps the
+// local backup (complete and verified) and says so, with the transport's hint.
+import { basename, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { UsageError } from '../../errors.js';
+import { DbsError, UsageError } from '../../errors.js';
 import { createBackup } from '../../pipeline/api.js';
+import { SSHTarget } from '../../transports/target.js';
+import { resolveApp } from '../config.js';
 import { cli, type GlobalArgs } from '../context.js';
+import { EXIT, errorJson, formatError } from '../exit.js';
+
+/** The backup was written (and verified), but uploading it failed; `cause` is the transport's error. */
+export class PushFailedError extends DbsError {
+  constructor(
+    readonly path: string,
+    readonly target: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const hint = cause instanceof DbsError ? cause.hint : undefined;
+    super('PUSH_FAILED', `the backup ${path} was written, but pushing it to target '${target}' failed: ${reason}`, {
+      hint: `${hint ? `${hint}; then ` : ''}push the local backup with: dbs push ${path} --target ${target}`,
+      cause,
+    });
+  }
+}
 
 interface Args extends GlobalArgs {
   output: string;
@@ -10,6 +33,7 @@ interface Args extends GlobalArgs {
   verify?: boolean;
   recipient?: string[];
   recipientOnly?: boolean;
+  push?: string;
 }
 
 export const backupCommand: CommandModule<GlobalArgs, Args> = {
@@ -21,17 +45,25 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       .option('force', { type: 'boolean', describe: 'replace an existing file (atomically)' })
       .option('verify', { type: 'boolean', default: true, describe: 're-read and verify the file before reporting success (--no-verify skips it)' })
       .option('recipient', { type: 'string', array: true, describe: 'also let this X25519 public key open the backup (repeatable)' })
-      .option('recipient-only', { type: 'boolean', describe: 'no passphrase slot: only the --recipient keys open it (for servers)' }) as Argv<Args>,
+      .option('recipient-only', { type: 'boolean', describe: 'no passphrase slot: only the --recipient keys open it (for servers)' })
+      .option('push', {
+        type: 'string',
+        describe: 'then upload it to this target of sshTargets in the dbs config, under the same name (--force replaces it there too)',
+      }) as Argv<Args>,
   handler: async (args: ArgumentsCamelCase<Args>) => {
     const ctx = cli();
     const logger = ctx.logger(args);
     const config = await ctx.config(args);
+    const output = resolve(ctx.io.cwd, args.output);
+    // A wrong target name or profile fails here, before the passphrase prompt and the capture.
+    const target = args.push === undefined ? undefined : SSHTarget.fromSettings(args.push, config, ctx.io.env);
+    if (target) target.remotePath(basename(output));
     const recipients = (args.recipient ?? []).map((publicKey) => ({ publicKey }));
     if (args.recipientOnly && recipients.length === 0) throw new UsageError('--recipient-only needs at least one --recipient');
     const passphrase = args.recipientOnly ? null : await ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' });
     const result = await createBackup(passphrase, {
       sequelize: config.sequelize,
-      output: args.output,
+      output,
       overwrite: args.force,
       verify: args.verify,
       kdf: config.kdf as never,
@@ -43,10 +75,11 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       fileRoots: config.fileRoots,
       storageRoot: config.storageRoot,
       registry: config.registry,
+      app: resolveApp(config, ctx.io.cwd, (m) => logger.warn(m)),
       logger,
       onProgress: ctx.progress(args),
     });
-    ctx.print(args, result.summary(), {
+    const report = {
       command: 'backup',
       path: result.path,
       size: result.size,
@@ -58,6 +91,30 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       models: result.captured.models,
       files: result.captured.files,
       skippedFiles: result.captured.skippedFiles,
-    });
+    };
+    if (!target) {
+      ctx.print(args, result.summary(), report);
+      return;
+    }
+    const progress = ctx.progress(args);
+    const name = basename(output);
+    try {
+      const { pushBackup } = await import('../../transports/sftp.js');
+      const pushed = await pushBackup(output, name, target, {
+        overwrite: args.force,
+        onProgress: progress && ((done, total) => progress({ phase: 'write', unit: 'bytes', done, total, detail: `push to ${args.push}` })),
+      });
+      const resumed = pushed.resumedFrom ? ` (resumed after ${pushed.resumedFrom} bytes already there)` : '';
+      ctx.print(args, `${result.summary()}\npushed ${pushed.size} bytes to ${pushed.server}:${pushed.remotePath}${resumed}`, {
+        ...report,
+        push: { ok: true, target: args.push, server: pushed.server, name: pushed.name, remotePath: pushed.remotePath, size: pushed.size, resumedFrom: pushed.resumedFrom },
+      });
+    } catch (error) {
+      const failure = new PushFailedError(output, args.push!, error);
+      ctx.exitCode = EXIT.ERROR;
+      ctx.clearProgress();
+      ctx.io.stderr.write(formatError(failure, args.verbose === true));
+      ctx.print(args, result.summary(), { ...report, ok: false, push: { ok: false, target: args.push, server: target.server, error: errorJson(error) } });
+    }
   },
 };
