@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { findConfig, loadConfig } from '../../src/cli/config.js';
+import { findConfig, loadConfig, resolveApp } from '../../src/cli/config.js';
 import { getPassphrase, type PassphraseIO } from '../../src/cli/passphrase.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 
@@ -62,6 +62,33 @@ test('bad configs are ConfigErrors that say what is wrong', async () => {
   writeFileSync(join(d, 'throws.mjs'), `export default () => { throw new Error('no env'); };`);
   await rejects(() => loadConfig(join(d, 'throws.mjs')), (e) => e instanceof ConfigError && /no env/.test((e as Error).message));
   await rejects(() => loadConfig(join(d, 'missing.mjs')), (e) => e instanceof ConfigError && /does not exist/.test((e as Error).message));
+});
+
+test('the app recorded in backups: the app setting, else package.json next to the config, else in the working directory', async () => {
+  const d = sub('app');
+  const cwd = sub('app-cwd');
+  const configDir = join(d, 'conf');
+  mkdirSync(configDir);
+  writeFileSync(join(configDir, 'dbs.config.mjs'), `export default { sequelize: ${fake} };`);
+  writeFileSync(join(configDir, 'set.mjs'), `export default { sequelize: ${fake}, app: { name: 'Shop', version: '2.0.0' } };`);
+  const plain = await loadConfig(join(configDir, 'dbs.config.mjs'));
+  const set = await loadConfig(join(configDir, 'set.mjs'));
+  assert.equal(set.app, { name: 'Shop', version: '2.0.0' });
+  assert.is(resolveApp(plain, cwd), undefined, 'no setting, no package.json: not recorded');
+  writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'from-cwd', version: '1.0.0' }));
+  assert.equal(resolveApp(plain, cwd), { name: 'from-cwd', version: '1.0.0' });
+  writeFileSync(join(configDir, 'package.json'), JSON.stringify({ name: '@acme/shop' }));
+  assert.equal(resolveApp(plain, cwd), { name: '@acme/shop' }, 'the config directory comes first; no version, none recorded');
+  assert.equal(resolveApp(set, cwd), { name: 'Shop', version: '2.0.0' }, 'the setting wins');
+  writeFileSync(join(configDir, 'package.json'), '{ "name": ');
+  const warnings: string[] = [];
+  assert.equal(resolveApp(plain, cwd, (m) => warnings.push(m)), { name: 'from-cwd', version: '1.0.0' });
+  assert.is(warnings.length, 1);
+  assert.match(warnings[0], /cannot read the application name from .*conf\/package\.json/);
+  writeFileSync(join(configDir, 'bad.mjs'), `export default { sequelize: ${fake}, app: { name: 'Shop', versoin: '1' } };`);
+  await rejects(() => loadConfig(join(configDir, 'bad.mjs')), (e) => e instanceof ConfigError && /app in .*bad\.mjs has an unknown key 'versoin'/.test((e as Error).message));
+  writeFileSync(join(configDir, 'bad2.mjs'), `export default { sequelize: ${fake}, app: 'Shop' };`);
+  await rejects(() => loadConfig(join(configDir, 'bad2.mjs')), (e) => e instanceof ConfigError && /must be an object \{ name, version\? \}/.test((e as Error).message));
 });
 
 function io(input: string | null, env: Record<string, string> = {}, tty = false): PassphraseIO & { warnings: string[] } {

@@ -62,6 +62,29 @@ test('manifest: every model incl. the belongsToMany through model, field mapping
   }
 });
 
+test('manifest app: recorded as given (name, version), absent when not given, bad shapes refused', async () => {
+  const registry = new BackupRegistry();
+  const named = await collect(capture({ sequelize: app.sequelize, registry, app: { name: 'Shop <admin>', version: '2.1.0' } }));
+  assert.equal((await manifestOf(named)).app, { name: 'Shop <admin>', version: '2.1.0' });
+  const nameOnly = await manifestOf(await collect(capture({ sequelize: app.sequelize, registry, app: { name: 'Shop' } })));
+  assert.equal(nameOnly.app, { name: 'Shop' });
+  assert.not.ok('app' in (await manifestOf(await collect(capture({ sequelize: app.sequelize, registry })))), 'no app key when not told');
+  // The payload with an app still restores (readers take what they need from the manifest).
+  const target = defineTestApp(new Sequelize({ dialect: 'sqlite', storage: join(dir, 'app.sqlite'), logging: false }));
+  try {
+    await syncTestApp(target);
+    const r = await restore(chunked(named), { sequelize: target.sequelize, registry, restoreRoots: [dir] });
+    assert.is(r.models.find((m) => m.model === 'Post')?.rows, 4);
+  } finally {
+    await target.sequelize.close();
+  }
+  for (const bad of [{}, { name: '' }, { name: 'x', version: 3 }, { name: 'x'.repeat(201) }, { name: 'x', secret: 'y' }, 'Shop']) {
+    const error = await collect(capture({ sequelize: app.sequelize, registry, app: bad as never })).catch((e) => e);
+    assert.instance(error, ConfigError, JSON.stringify(bad));
+    assert.match(error.message, /^app/);
+  }
+});
+
 test('dependency order: self references ignored, cycles broken deterministically', () => {
   const mk = (name: string, parents: string[]): ModelInfo => ({ name, table: name, columns: [], excluded: [], primaryKey: ['id'], foreignKeys: parents.map((p) => ({ columns: [`${p}Id`], table: p, refColumns: ['id'] })), associations: [], paranoid: false, through: false });
   const order = dependencyOrder([mk('C', ['B']), mk('B', ['A', 'B']), mk('A', []), mk('X', ['Y']), mk('Y', ['X'])]).map((m) => m.name);

@@ -115,6 +115,37 @@ test('passphrase: wrong is distinct; right decrypts everything and reads the con
   assert.is(right.contents?.dialect, 'postgres');
 });
 
+test('a real backup (createBackup with app): the page shows "name version" after decryption, nothing before', async () => {
+  const { Sequelize, DataTypes } = await import('sequelize');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createBackup } = await import('../../src/pipeline/api.js');
+  const dir = await mkdtemp(join(tmpdir(), 'dbs-web-app-'));
+  const sequelize = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'shop.sqlite'), logging: false });
+  try {
+    const Order = sequelize.define('Order', { total: DataTypes.DECIMAL(10, 2) });
+    await sequelize.sync();
+    await Order.bulkCreate([{ total: '9.99' }, { total: '120.00' }]);
+    const app = { name: 'Shop', version: '2.1.0' };
+    const { bytes } = await createBackup(PASSPHRASE, { sequelize, kdf: KDF, blockSize: 4096, app });
+    const inspected = await inspect(memorySource(bytes!), 'shop.dbs');
+    assert.is(inspected.view.verdict, 'clean');
+    const right = await checkPassphrase(inspected, PASSPHRASE);
+    assert.is(right.kind, 'ok');
+    if (right.kind !== 'ok') return;
+    assert.is(right.contents?.app, 'Shop 2.1.0');
+    assert.equal(right.contents?.models, ['Order']);
+    assert.is(right.contents?.dialect, 'sqlite');
+    const { bytes: unnamed } = await createBackup(PASSPHRASE, { sequelize, kdf: KDF, blockSize: 4096 });
+    const without = await checkPassphrase(await inspect(memorySource(unnamed!), 'x.dbs'), PASSPHRASE);
+    assert.is(without.kind === 'ok' ? without.contents?.app : 'not ok', undefined, 'no app recorded: the page says so');
+  } finally {
+    await sequelize.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('passphrase on a repaired file still decrypts (healing happens underneath)', async () => {
   const inspected = await inspect(memorySource(damageBothCopies(clean).file), 'x.dbs');
   const right = await checkPassphrase(inspected, PASSPHRASE);

@@ -97,10 +97,17 @@ export function summarizeHeader(header: unknown): ContentsSummary | undefined {
   if (!header || typeof header !== 'object') return undefined;
   const h = header as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : undefined);
-  const app = h.app as { name?: unknown } | string | undefined;
+  // The manifest records `app: { name, version? }` (docs/FORMAT.md, Header); shown as "name version".
+  const app = h.app as { name?: unknown; version?: unknown } | string | undefined;
+  let appText: unknown = app;
+  if (typeof app === 'object' && app !== null) {
+    const name = str(app.name);
+    const version = str(app.version);
+    appText = name && (version ? `${name} ${version}` : name);
+  }
   const models = Array.isArray(h.models) ? h.models.map((m) => str((m as { name?: unknown })?.name)).filter((m): m is string => !!m) : [];
   return {
-    app: str(typeof app === 'object' && app !== null ? app.name : app) ?? str(h.application) ?? str(h.appName),
+    app: str(appText) ?? str(h.application) ?? str(h.appName),
     dialect: str(h.dialect),
     databaseVersion: str(h.databaseVersion),
     sequelizeVersion: str(h.sequelizeVersion),
