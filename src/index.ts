@@ -5,7 +5,7 @@ export { memorySource, blobSource, memorySpool, collect, chunked } from './io/me
 // codec (issue: foundation and codec)
 export { blockLayout, loadCodec, DEFAULT_PARITY, MAX_BLOCK_LENGTH, type BlockLayout, type Codec, type DecodeResult } from './integrity/codec.js';
 // container (issue: self-healing container)
-export { writeContainer, openContainer, healContainer, replaceMeta, protect, recover, IntegrityReport, type WriteOptions, type WriteProgress, type ContainerReader, type ContainerInfo, type FailedBlock, type CopyCount, type ProtectOptions, type Recovered } from './container/index.js';
+export { writeContainer, openContainer, healContainer, replaceMeta, protect, recover, IntegrityReport, BlockOutcome, type WriteOptions, type WriteProgress, type ContainerReader, type ContainerInfo, type FailedBlock, type CopyCount, type ProtectOptions, type Recovered } from './container/index.js';
 export { webWorkerEngine } from './container/pool.browser.js';
 // security (issue: security layer)
 export * from './crypto/index.js';

@@ -3,5 +3,5 @@
 export { writeContainer, type WriteOptions, type WriteProgress } from './writer.js';
 export { openContainer, type ContainerReader, type ContainerInfo, type OpenOptions } from './reader.js';
 export type { BlockEngine } from './blocks.js';
-export { IntegrityReport, type FailedBlock, type CopyCount } from './report.js';
+export { IntegrityReport, BlockOutcome, type FailedBlock, type CopyCount } from './report.js';
 export { healContainer, replaceMeta, protect, recover, type ProtectOptions, type Recovered, type RewriteOptions } from './tools.js';

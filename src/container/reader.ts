@@ -568,7 +568,7 @@ class Reader implements ContainerReader {
 
   #newReport(): IntegrityReport {
     const base = this.#located.base;
-    const report = new IntegrityReport();
+    const report = new IntegrityReport(this.info.blockCount);
     report.headers = { ...base.headers };
     report.meta = { ...base.meta };
     report.manifests = { ...base.manifests };

@@ -10,18 +10,25 @@ import {
   openContainer,
   openEnvelope,
   IntegrityReport,
+  BlockOutcome,
   type ByteSource,
   type CopyCount,
   type EnvelopeInfo,
   type KdfParams,
 } from './dbs.js';
-import { type BlockCounts, type FileView, type PassphraseOutcome } from './protocol.js';
+import { BlockState, type BlockCounts, type FileView, type PassphraseOutcome } from './protocol.js';
 import { formatBytes, formatCount, plural } from './format.js';
-import { outcomesOf, recordOutcomes } from './outcomes.js';
 import { contentsFromPlaintext } from './payload.js';
 import { bestSpool } from './spool.js';
 
-recordOutcomes();
+/** The block map's state for each of the report's block outcome codes. */
+const STATE_OF: Record<BlockOutcome, BlockState> = {
+  [BlockOutcome.CLEAN]: BlockState.CLEAN,
+  [BlockOutcome.REPAIRED_BY_RS]: BlockState.REPAIRED,
+  [BlockOutcome.SECOND_COPY]: BlockState.SECOND_COPY,
+  [BlockOutcome.COMBINED]: BlockState.COMBINED,
+  [BlockOutcome.FAILED]: BlockState.FAILED,
+};
 
 type Reader = Awaited<ReturnType<typeof openContainer>>;
 
@@ -109,8 +116,8 @@ export function reportView(fileName: string, fileSize: number, reader: Reader, r
     combined: report.combined,
     failed: report.failed.length,
   };
-  const recorded = outcomesOf(report);
-  const blocks = recorded && recorded.length === report.totalBlocks ? recorded : new Uint8Array(0);
+  // A fresh array (the report's is a view of its own record), one BlockState per block.
+  const blocks = report.outcomes.map((o) => STATE_OF[o as BlockOutcome] ?? BlockState.FAILED);
   const verdict = !report.ok ? 'unrecoverable' : report.healed ? 'repaired' : 'clean';
   const notes = damageNotes(report);
   let envelope: FileView['envelope'];
