@@ -115,6 +115,7 @@ test('backup --push: the remote copy is byte-identical, validates, decrypts and 
   assert.is(doc.verified, 'decryption');
   assert.is(doc.size, local.length);
   assert.equal(doc.models, { Note: 300 });
+  assert.equal(doc.app, { name: 'shop-e2e', version: '3.1.4' });
   assert.equal(doc.push, {
     ok: true,
     target: 'offsite',
@@ -139,6 +140,15 @@ test('backup --push: the remote copy is byte-identical, validates, decrypts and 
   assert.is(human.code, 0, human.stderr);
   assert.match(human.stdout, /^backup .*second\.dbs: 300 rows of 1 models/);
   assert.match(human.stdout, new RegExp(`\\npushed ${(await readFile(join(work, 'second.dbs'))).length} bytes to ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}:${remoteDir}/second\\.dbs\\n$`));
+  assert.equal((await readdir(remoteDir)).sort(), ['nightly.dbs', 'second.dbs']);
+
+  // --force replaces the file locally and on the server (each backup has fresh keys: new bytes).
+  const old = await readFile(join(remoteDir, 'second.dbs'));
+  const forced = await dbs(['backup', 'second.dbs', '--push', 'offsite', '--force']);
+  assert.is(forced.code, 0, forced.stderr);
+  const replaced = await readFile(join(remoteDir, 'second.dbs'));
+  assert.not.ok(replaced.equals(old));
+  assert.ok(replaced.equals(await readFile(join(work, 'second.dbs'))));
   assert.equal((await readdir(remoteDir)).sort(), ['nightly.dbs', 'second.dbs']);
 });
 

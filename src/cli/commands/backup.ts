@@ -60,6 +60,7 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
     if (target) target.remotePath(basename(output));
     const recipients = (args.recipient ?? []).map((publicKey) => ({ publicKey }));
     if (args.recipientOnly && recipients.length === 0) throw new UsageError('--recipient-only needs at least one --recipient');
+    const app = resolveApp(config, ctx.io.cwd, (m) => logger.warn(m));
     const passphrase = args.recipientOnly ? null : await ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' });
     const result = await createBackup(passphrase, {
       sequelize: config.sequelize,
@@ -75,13 +76,14 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       fileRoots: config.fileRoots,
       storageRoot: config.storageRoot,
       registry: config.registry,
-      app: resolveApp(config, ctx.io.cwd, (m) => logger.warn(m)),
+      app,
       logger,
       onProgress: ctx.progress(args),
     });
     const report = {
       command: 'backup',
       path: result.path,
+      app,
       size: result.size,
       payloadBytes: result.rawBytes,
       compressedBytes: result.compressedBytes,
