@@ -3,7 +3,8 @@
 // copies of up to ~1 MiB of block frames laid back to back in one buffer.
 import { blockLayout } from '../integrity/codec.js';
 import { FLAG_LAST, HASH_LENGTH, HEAD_SIZE, KIND, frameSize } from './format.js';
-import { encodeHead, loadTools, type Tools } from './frames.js';
+import { encodeHead, loadTools, readHead, type Tools } from './frames.js';
+import { equalBytes } from './hash.js';
 
 export interface EncodeJob {
   /** Frames back to back; each frame's data already sits at HEAD_SIZE within it. */
@@ -69,11 +70,44 @@ export interface BlockEngine {
   encodeBatch(job: EncodeJob): Promise<EncodeResult>;
   /** Heals a batch (workers only; the reader heals in place on this thread otherwise). */
   healBatch?(job: HealJob): Promise<{ buffer: Uint8Array; results: HealedEntry[] }>;
+  /** Checks and heals a run of frames read whole from both copies (workers only). */
+  scanBatch?(job: ScanJob): Promise<ScanResult>;
   /** Batches worth keeping in flight (1 when work runs on this thread). */
   readonly parallelism: number;
   /** With workers: the calling thread does one batch in this many itself (0: none). */
   readonly hereEvery?: number;
+  /** Worker threads behind this engine (absent: none); see `Balance`. */
+  readonly workers?: number;
   close(): Promise<void>;
+}
+
+/**
+ * Where the next batch runs: on a worker while the workers hold fewer than two batches each, else
+ * on the calling thread. The calling thread also reads, copies and writes every batch, so it takes
+ * a share of the block work only when the workers are the ones behind: the split follows the load
+ * of the moment (a busy machine, a slow source) instead of a fixed ratio.
+ */
+export class Balance {
+  #busy = 0;
+  readonly #depth: number;
+  constructor(workers = 0) {
+    this.#depth = 2 * workers;
+  }
+
+  /** Whether the calling thread should run the next batch itself. */
+  get here(): boolean {
+    return this.#depth > 0 && this.#busy >= this.#depth;
+  }
+
+  /** Counts a batch sent to a worker until it settles. */
+  sent<T>(promise: Promise<T>): Promise<T> {
+    this.#busy++;
+    const done = () => {
+      this.#busy--;
+    };
+    promise.then(done, done);
+    return promise;
+  }
 }
 
 export async function localEngine(parity: number): Promise<BlockEngine> {
@@ -133,6 +167,82 @@ export function healBatch(tools: Tools, job: HealJob, heal: typeof import('./hea
   });
 }
 
+function bodyParity(length: number, parity: number): number {
+  return length === 0 ? 0 : blockParity(length, parity);
+}
+
 function blockParity(length: number, parity: number): number {
   return blockLayout(length, parity).parityLength;
+}
+
+/**
+ * A run of whole frames read straight from the file, both copies, for a worker to check and heal:
+ * the heads are parsed there (not on the calling thread) and the window buffers travel by transfer.
+ * Each copy's window holds `lengths.length` frames back to back at their expected places.
+ */
+export interface ScanJob {
+  /** Copy 0's and copy 1's frames; transferred to the worker and back. */
+  windows: [Uint8Array, Uint8Array];
+  parity: number;
+  /** Bytes from one frame to the next (a full frame). */
+  fullFrame: number;
+  firstIndex: number;
+  /** Data length of each block. */
+  lengths: number[];
+  /** The manifest's BLAKE2b-256 digest of each block, back to back. */
+  hashes: Uint8Array;
+  id: Uint8Array;
+  quick: boolean;
+}
+
+export interface ScannedEntry extends HealedEntry {
+  /** Whether each copy's head was read as stored (not lost, not corrected). */
+  heads: [boolean, boolean];
+  /** Which window holds the verified data (with `dataAt`). */
+  dataIn: 0 | 1;
+}
+
+/**
+ * `placed: false` when a head is not where it should be (lost, or the frames moved): the caller
+ * then walks these blocks itself, searching for frames, and nothing of this job is used.
+ */
+export type ScanResult = { placed: false; windows: [Uint8Array, Uint8Array] } | { placed: true; windows: [Uint8Array, Uint8Array]; results: ScannedEntry[] };
+
+export function scanBatch(tools: Tools, job: ScanJob, heal: typeof import('./heal.js').healBlock): ScanResult {
+  const { windows, parity, fullFrame, lengths } = job;
+  const codec = tools.codec(parity);
+  const results: ScannedEntry[] = [];
+  const heads: [boolean, boolean][] = [];
+  // Every head first: a moved or lost head sends the whole run back before any costly healing.
+  for (let k = 0; k < lengths.length; k++) {
+    const at = k * fullFrame;
+    const pair: [boolean, boolean] = [false, false];
+    for (const c of [0, 1] as const) {
+      const head = readHead(tools, windows[c], at);
+      if (!head || head.kind !== KIND.BLOCK || head.copy !== c || head.index !== job.firstIndex + k || !equalBytes(head.id, job.id)) {
+        return { placed: false, windows };
+      }
+      if (windows[c].length < at + HEAD_SIZE + lengths[k] + bodyParity(lengths[k], parity)) return { placed: false, windows };
+      pair[c] = !head.corrected;
+    }
+    heads.push(pair);
+  }
+  for (let k = 0; k < lengths.length; k++) {
+    const length = lengths[k];
+    const start = k * fullFrame + HEAD_SIZE;
+    const end = start + length + bodyParity(length, parity);
+    const body = (c: 0 | 1) => ({ data: windows[c].subarray(start, start + length), parity: windows[c].subarray(start + length, end) });
+    const b0 = body(0);
+    const b1 = body(1);
+    const r = heal(codec, tools.hashers, [job.hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)], [b0, b1], { quick: job.quick });
+    let dataAt = -1;
+    let dataIn: 0 | 1 = 0;
+    if (r.data) {
+      dataAt = start;
+      if (r.data === b1.data) dataIn = 1;
+      else if (r.data !== b0.data) windows[0].set(r.data, start);
+    }
+    results.push({ outcome: r.outcome, copies: r.copies, reason: r.reason, dataAt, dataIn, heads: heads[k] });
+  }
+  return { placed: true, windows, results };
 }

@@ -1,7 +1,7 @@
 // A pool of block workers, whatever runs them: worker_threads (pool.node.ts) or Web Workers
 // (pool.browser.ts). Batches go out with their buffers transferred, results come back in order of
 // submission per caller; idle workers end after IDLE_MS so a process or page can let them go.
-import { encodeBatch, healBatch, type BlockEngine, type EncodeJob, type EncodeResult, type HealJob, type HealedEntry } from './blocks.js';
+import { encodeBatch, healBatch, scanBatch, type BlockEngine, type EncodeJob, type EncodeResult, type HealJob, type HealedEntry, type ScanJob, type ScanResult } from './blocks.js';
 import { loadTools } from './frames.js';
 import { healBlock } from './heal.js';
 
@@ -14,6 +14,8 @@ export interface WorkerPort {
 export type EngineFactory = ((parity: number) => Promise<BlockEngine>) & { close(): Promise<void> };
 
 const IDLE_MS = 500;
+
+type Kind = 'encode' | 'heal' | 'scan';
 
 interface Pending {
   resolve: (value: never) => void;
@@ -52,14 +54,14 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
     for (const p of pending.values()) p.reject(error);
     pending.clear();
   };
-  const post = <T>(kind: 'encode' | 'heal', job: EncodeJob | HealJob): Promise<T> =>
+  const post = <T>(kind: Kind, job: EncodeJob | HealJob | ScanJob, transfer: ArrayBuffer[]): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (idle) clearTimeout(idle);
       idle = undefined;
       if (workers.length === 0) workers = Array.from({ length: Math.max(1, count) }, () => spawn(onMessage, onError));
       const id = nextId++;
       pending.set(id, { resolve: resolve as (v: never) => void, reject });
-      workers[turn++ % workers.length].post({ id, kind, job }, [job.buffer.buffer as ArrayBuffer]);
+      workers[turn++ % workers.length].post({ id, kind, job }, transfer);
     });
   const engine: BlockEngine = {
     // Enough batches in flight that no worker waits for the next one while this thread drains.
@@ -67,8 +69,10 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
     // The calling thread also reads, writes and copies every batch: a quarter of a core's share
     // of the block work balances it on two cores, less with more workers.
     hereEvery: 2 * (Math.max(1, count) + 1),
-    encodeBatch: (job) => post<EncodeResult>('encode', job),
-    healBatch: (job) => post<{ buffer: Uint8Array; results: HealedEntry[] }>('heal', job),
+    workers: Math.max(1, count),
+    encodeBatch: (job) => post<EncodeResult>('encode', job, [job.buffer.buffer as ArrayBuffer]),
+    healBatch: (job) => post<{ buffer: Uint8Array; results: HealedEntry[] }>('heal', job, [job.buffer.buffer as ArrayBuffer]),
+    scanBatch: (job) => post<ScanResult>('scan', job, job.windows.map((w) => w.buffer as ArrayBuffer)),
     // Each writer or reader "closes" its handle; the workers stay for the next one until idle.
     close: async () => {},
   };
@@ -81,12 +85,16 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
 }
 
 /** What a worker does with one message (shared by worker.node.ts and worker.browser.ts). */
-export async function handleMessage(message: { id: number; kind: 'encode' | 'heal'; job: EncodeJob | HealJob }): Promise<{ reply: unknown; transfer: ArrayBuffer[] }> {
+export async function handleMessage(message: { id: number; kind: Kind; job: EncodeJob | HealJob | ScanJob }): Promise<{ reply: unknown; transfer: ArrayBuffer[] }> {
   try {
     const tools = await loadTools([message.job.parity]);
     if (message.kind === 'encode') {
       const result = encodeBatch(tools, message.job as EncodeJob);
       return { reply: { id: message.id, result }, transfer: [result.copy0.buffer as ArrayBuffer, result.heads1.buffer as ArrayBuffer] };
+    }
+    if (message.kind === 'scan') {
+      const result = scanBatch(tools, message.job as ScanJob, healBlock);
+      return { reply: { id: message.id, result }, transfer: result.windows.map((w) => w.buffer as ArrayBuffer) };
     }
     const job = message.job as HealJob;
     const results = healBatch(tools, job, healBlock);

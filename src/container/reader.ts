@@ -12,7 +12,7 @@ import {
 import { foreignVersionAt, loadTools, readHead, readSmallBody, type ReadHead, type Tools } from './frames.js';
 import { equalBytes } from './hash.js';
 import { healBlock, type BlockBody, type CopyState, type Outcome } from './heal.js';
-import type { BlockEngine, HealEntry, HealedEntry } from './blocks.js';
+import { Balance, scanBatch, type BlockEngine, type HealEntry, type HealedEntry, type ScanJob, type ScanResult as ScannedRun } from './blocks.js';
 import { IntegrityReport, type CopyCount } from './report.js';
 import { decodeManifestChunk } from './writer.js';
 
@@ -427,6 +427,16 @@ class Window {
   }
 }
 
+interface CursorState {
+  shift: number;
+  resynchronised: number;
+  ahead?: Found;
+  exhausted: boolean;
+  lastHeadEnd: number;
+}
+
+const SharedArrayBufferCtor: Function = typeof SharedArrayBuffer === 'undefined' ? class {} : SharedArrayBuffer;
+
 /** How far before its expected place a frame is looked for (bytes deleted before it). */
 const SEARCH_BACK = 1 << 20;
 
@@ -503,6 +513,32 @@ class CopyCursor {
       head,
       body: { data: bytes.subarray(HEAD_SIZE, HEAD_SIZE + length), parity: bytes.subarray(HEAD_SIZE + length, size) },
     };
+  }
+
+  /** Where frames first..first+count-1 lie if they sit at their expected places (undefined while a search is pending or past the end). */
+  placedRun(first: number, count: number): { pos: number; length: number } | undefined {
+    if (this.#ahead) return undefined;
+    const pos = this.#expected(first);
+    const lastLength = blockLength(this.layout, first + count - 1);
+    const length = (count - 1) * this.layout.fullFrame + HEAD_SIZE + lastLength + parityLength(lastLength, this.layout.parity);
+    return pos >= 0 && pos + length <= this.source.size ? { pos, length } : undefined;
+  }
+
+  /** Frame `i`'s head was found at its expected place (by a worker). */
+  passed(i: number): void {
+    this.#lastHeadEnd = this.#expected(i) + HEAD_SIZE;
+  }
+
+  save(): CursorState {
+    return { shift: this.shift, resynchronised: this.resynchronised, ahead: this.#ahead, exhausted: this.#exhausted, lastHeadEnd: this.#lastHeadEnd };
+  }
+
+  restore(s: CursorState): void {
+    this.shift = s.shift;
+    this.resynchronised = s.resynchronised;
+    this.#ahead = s.ahead;
+    this.#exhausted = s.exhausted;
+    this.#lastHeadEnd = s.lastHeadEnd;
   }
 
   #adopt(i: number, pos: number): void {
@@ -592,7 +628,11 @@ class Reader implements ContainerReader {
     const bodySize = layout.blockSize + parityLength(layout.blockSize, layout.parity);
     const perBatch = Math.max(1, Math.floor((1 << 20) / layout.blockSize));
     type Healed = { buffer?: Uint8Array; results: HealedEntry[]; data?: (Uint8Array | undefined)[] };
-    const inFlight: { promise: Promise<Healed>; blocks: { i: number; heads: [boolean, boolean] }[] }[] = [];
+    type Saved = [CursorState, CursorState];
+    type Batch =
+      | { kind: 'heal'; promise: Promise<Healed>; blocks: { i: number; heads: [boolean, boolean] }[] }
+      | { kind: 'scan'; promise: Promise<ScannedRun>; first: number; count: number; saved: Saved };
+    const inFlight: Batch[] = [];
     let batchNo = 0;
     let here: Healed | undefined; // a batch this thread heals itself (one in `hereEvery`)
     let buffer: Uint8Array = new Uint8Array(0);
@@ -600,6 +640,14 @@ class Reader implements ContainerReader {
     let entries: HealEntry[] = [];
     let blocks: { i: number; heads: [boolean, boolean] }[] = [];
     let used = 0;
+    // Runs of whole frames go to the workers as read (scanBatch) while the frames sit at their
+    // expected places; a run whose heads are not all there comes back unused (`rewind`), and its
+    // blocks, and everything sent after it, are walked again frame by frame from the cursors' state
+    // saved when the run was sent (so the outcome is the same as the frame-by-frame walk's).
+    let rewind: { first: number; count: number; saved: Saved } | undefined;
+    const balance = new Balance(engine?.workers);
+    let slowUntil = 0;
+    let rewinds = 0;
 
     // Counts one healed block in the report and returns its data to hand out (a fresh copy).
     const settle = (i: number, result: { outcome: Outcome; copies: [CopyState, CopyState]; reason?: string }, heads: [boolean, boolean], data?: Uint8Array) => {
@@ -615,6 +663,19 @@ class Reader implements ContainerReader {
     };
     const drain = async function* () {
       const batch = inFlight.shift()!;
+      if (batch.kind === 'scan') {
+        const scanned = await batch.promise;
+        if (!scanned.placed) {
+          rewind = batch;
+          return;
+        }
+        for (const [n, r] of scanned.results.entries()) {
+          const i = batch.first + n;
+          const data = r.dataAt >= 0 ? scanned.windows[r.dataIn].subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
+          yield settle(i, r, r.heads, data);
+        }
+        return;
+      }
       const { buffer: back, results, data: own } = await batch.promise;
       for (const [n, r] of results.entries()) {
         const { i, heads } = batch.blocks[n];
@@ -626,14 +687,42 @@ class Reader implements ContainerReader {
     };
     const submit = () => {
       const promise = here ? Promise.resolve(here) : engine!.healBatch!({ buffer, parity: layout.parity, entries });
-      inFlight.push({ promise, blocks });
+      inFlight.push({ kind: 'heal', promise, blocks });
       entries = [];
       blocks = [];
       used = 0;
       here = undefined;
     };
+    // Drops everything sent from the refused run on and returns the block to walk next.
+    const undo = () => {
+      const r = rewind!;
+      rewind = undefined;
+      for (const b of inFlight) (b.promise as Promise<unknown>).catch(() => {});
+      inFlight.length = 0;
+      entries = [];
+      blocks = [];
+      used = 0;
+      here = undefined;
+      cursors[0].restore(r.saved[0]);
+      cursors[1].restore(r.saved[1]);
+      // Damage that moves heads tends to continue: back off from runs for a while.
+      slowUntil = r.first + r.count * (1 << Math.min(++rewinds, 4));
+      return r.first;
+    };
+    const manifestCovers = (first: number, count: number) => {
+      if (!hashes) return false;
+      for (let c = Math.floor(first / MANIFEST_CHUNK_BLOCKS); c <= Math.floor((first + count - 1) / MANIFEST_CHUNK_BLOCKS); c++) if (!haveChunk[c]) return false;
+      return true;
+    };
+    // Reads a run of frames into a buffer of its own (it is transferred to a worker).
+    const readOwn = async (pos: number, length: number) => {
+      const bytes = await this.source.read(pos, length);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBufferCtor) ? bytes : bytes.slice();
+    };
+    const tools = this.tools;
 
-    for (let i = 0; i < layout.blockCount; i++) {
+    // One block, frame by frame (both copies found by the cursors), healed here or batched.
+    const frameByFrame = async function* (i: number): AsyncGenerator<Uint8Array | undefined> {
       const f0 = await cursors[0].frame(i);
       const f1 = await cursors[1].frame(i);
       const length = blockLength(layout, i);
@@ -644,22 +733,22 @@ class Reader implements ContainerReader {
       const heads: [boolean, boolean] = [!!f0.head && !f0.head.corrected, !!f1.head && !f1.head.corrected];
       report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
       if (!engine) {
-        const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
+        const result = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
         yield settle(i, result, heads, result.data);
-        continue;
+        return;
       }
       const every = engine.hereEvery ?? 0;
       if (blocks.length === 0 && every > 0 && batchNo++ % every === every - 1) here = { results: [], data: [] };
       if (here) {
-        const r = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
+        const r = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
         here.results.push({ outcome: r.outcome, copies: r.copies, reason: r.reason, dataAt: -1 });
         here.data!.push(r.data);
         blocks.push({ i, heads });
         if (blocks.length === perBatch) {
           submit();
-          while (inFlight.length >= engine.parallelism) yield* drain();
+          while (inFlight.length >= engine.parallelism && !rewind) yield* drain();
         }
-        continue;
+        return;
       }
       // Workers: copy both bodies into the batch buffer (it is transferred to a worker and back).
       if (entries.length === 0) buffer = spare.pop() ?? new Uint8Array(perBatch * 2 * bodySize);
@@ -684,11 +773,48 @@ class Reader implements ContainerReader {
       blocks.push({ i, heads });
       if (entries.length === perBatch) {
         submit();
-        while (inFlight.length >= engine.parallelism) yield* drain();
+        while (inFlight.length >= engine.parallelism && !rewind) yield* drain();
       }
+    };
+
+    let i = 0;
+    for (;;) {
+      while (i < layout.blockCount) {
+        const count = Math.min(perBatch, layout.blockCount - i);
+        const runs = engine?.scanBatch && i >= slowUntil && manifestCovers(i, count);
+        const r0 = runs ? cursors[0].placedRun(i, count) : undefined;
+        const r1 = r0 ? cursors[1].placedRun(i, count) : undefined;
+        if (engine && r0 && r1) {
+          if (blocks.length) submit();
+          const saved: Saved = [cursors[0].save(), cursors[1].save()];
+          const lengths = Array.from({ length: count }, (_, k) => blockLength(layout, i + k));
+          const job: ScanJob = {
+            windows: [await readOwn(r0.pos, r0.length), await readOwn(r1.pos, r1.length)],
+            parity: layout.parity, fullFrame: layout.fullFrame, firstIndex: i, lengths, id,
+            hashes: hashes!.slice(i * HASH_LENGTH, (i + count) * HASH_LENGTH),
+            quick: report.failed.length >= THOROUGH_FAILURES,
+          };
+          const promise = balance.here ? Promise.resolve(scanBatch(tools, job, healBlock)) : balance.sent(engine.scanBatch!(job));
+          cursors[0].passed(i + count - 1);
+          cursors[1].passed(i + count - 1);
+          inFlight.push({ kind: 'scan', promise, first: i, count, saved });
+          i += count;
+          while (inFlight.length >= engine.parallelism && !rewind) yield* drain();
+        } else {
+          yield* frameByFrame(i);
+          i++;
+        }
+        if (rewind) i = undo();
+      }
+      if (blocks.length) submit();
+      while (inFlight.length && !rewind) yield* drain();
+      if (rewind) {
+        i = undo();
+        continue;
+      }
+      break;
     }
-    if (blocks.length) submit();
-    while (inFlight.length) yield* drain();
+    report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
     await engine?.close();
     this.report = report;
   }

@@ -10,7 +10,7 @@ import {
   HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
 import { encodeFrame, loadTools, type Tools } from './frames.js';
-import { copyOnePieces, encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
+import { Balance, copyOnePieces, encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
 
 export interface WriteProgress {
   payloadBytes: number;
@@ -109,15 +109,13 @@ async function* generate(
     let lengths: number[] = [];
     let fill = 0; // bytes in the current (last) block of the batch
     let nextIndex = 0;
-    let batchNo = 0;
+    const balance = new Balance(engine.workers);
     const submit = (endsPayload: boolean) => {
       const job: EncodeJob = { buffer: batch, lengths, firstIndex: nextIndex, endsPayload, id: o.id, parity: o.parity };
       nextIndex += lengths.length;
-      // With workers, this thread takes one batch in `hereEvery` itself (it also does the I/O).
-      const every = engine.hereEvery ?? 0;
-      const here = every > 0 && batchNo++ % every === every - 1;
+      // With workers, this thread takes a batch itself only when the workers are behind (Balance).
       const sizes = lengths;
-      const done = here ? Promise.resolve(encodeBatch(tools, job)) : engine.encodeBatch(job);
+      const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch(job));
       inFlight.push(done.then((result) => ({ result, lengths: sizes })));
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];

@@ -51,5 +51,47 @@ test('failed blocks are named the same way with workers', async () => {
   }
 });
 
+test('moved, lost and cut frames: workers walk them as the single thread does (same report, same payload)', async () => {
+  const container = await protect(PAYLOAD, { ...fixed, blockSize: 65536 });
+  const { computeLayout, HEAD_SIZE } = await import('../../src/container/format.js');
+  const layout = computeLayout({ blockSize: 65536, parity: 16, metaLength: META.length, blockCount: 81, payloadLength: PAYLOAD.length });
+  const head = (c: number, i: number) => layout.blocks[c] + i * layout.fullFrame;
+  const cases: [string, (b: Uint8Array) => Uint8Array][] = [
+    ['bytes inserted in copy 0', (b) => concat(b.subarray(0, head(0, 20) + 5000), new Uint8Array(777).fill(3), b.subarray(head(0, 20) + 5000))],
+    ['bytes deleted in copy 1', (b) => concat(b.subarray(0, head(1, 50) + 100), b.subarray(head(1, 50) + 100 + 4321))],
+    ['heads of both copies zeroed here and there', (b) => {
+      const d = b.slice();
+      for (const [c, i] of [[0, 3], [1, 3], [0, 40], [1, 41], [0, 79]]) d.fill(0, head(c, i), head(c, i) + HEAD_SIZE);
+      return d;
+    }],
+    ['cut inside copy 1', (b) => b.slice(0, head(1, 60) + 1234)],
+    ['first copy wiped from block 10 on', (b) => {
+      const d = b.slice();
+      d.fill(0, head(0, 10), layout.blocks[1] - 10);
+      return d;
+    }],
+  ];
+  for (const [what, damage] of cases) {
+    const damaged = damage(container);
+    const a = await (await openContainer(memorySource(damaged))).validate();
+    const parallel = await openContainer(memorySource(damaged), { engine });
+    const b = await parallel.validate();
+    assert.equal(JSON.parse(JSON.stringify(b)), JSON.parse(JSON.stringify(a)), what);
+    assert.ok(a.ok && a.healed, `${what}: ${a.summary()}`);
+    const back = await collect(parallel.payload());
+    assert.ok(Buffer.from(back).equals(Buffer.from(PAYLOAD)), `${what}: payload`);
+  }
+});
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 test.after(() => engine.close());
 test.run();
