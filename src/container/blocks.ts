@@ -16,6 +16,12 @@ export interface EncodeJob {
   endsPayload: boolean;
   id: Uint8Array;
   parity: number;
+  /**
+   * Also lay copy 1 out whole (its heads and a copy of the bodies) in `copy1`, so the calling
+   * thread hands the spool one piece per batch instead of two per block (set for worker threads,
+   * which do that copy off the calling thread).
+   */
+  wholeCopy1?: boolean;
 }
 
 export interface EncodeResult {
@@ -25,6 +31,8 @@ export interface EncodeResult {
   heads1: Uint8Array;
   /** BLAKE2b-256 of each block, back to back. */
   hashes: Uint8Array;
+  /** Copy 1's frames back to back, when the job asked for `wholeCopy1`. */
+  copy1?: Uint8Array;
 }
 
 export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
@@ -43,11 +51,19 @@ export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
     encodeHead(tools, heads1, k * HEAD_SIZE, headFields(job, k, 1, hash));
     at += frameSize(length, parity);
   }
-  return { copy0: buffer.subarray(0, at), heads1, hashes };
+  const copy0 = buffer.subarray(0, at);
+  if (!job.wholeCopy1) return { copy0, heads1, hashes };
+  const copy1 = copy0.slice();
+  for (let k = 0, f = 0; k < lengths.length; f += frameSize(lengths[k], parity), k++) copy1.set(heads1.subarray(k * HEAD_SIZE, (k + 1) * HEAD_SIZE), f);
+  return { copy0, heads1, hashes, copy1 };
 }
 
-/** Copy 1 of a batch as pieces for a spool: each frame's copy-1 head, then its body (a view of copy 0). */
+/** Copy 1 of a batch as pieces for a spool: each frame's copy-1 head, then its body (a view of copy 0); or the whole copy 1. */
 export function* copyOnePieces(result: EncodeResult, lengths: ArrayLike<number>, parity: number): Generator<Uint8Array> {
+  if (result.copy1) {
+    yield result.copy1;
+    return;
+  }
   let at = 0;
   for (let k = 0; k < lengths.length; k++) {
     const size = frameSize(lengths[k], parity);

@@ -115,7 +115,7 @@ async function* generate(
       nextIndex += lengths.length;
       // With workers, this thread takes a batch itself only when the workers are behind (Balance).
       const sizes = lengths;
-      const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch(job));
+      const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch({ ...job, wholeCopy1: !!engine.workers }));
       inFlight.push(done.then((result) => ({ result, lengths: sizes })));
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];
