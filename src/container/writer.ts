@@ -10,7 +10,7 @@ import {
   HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
 import { encodeFrame, loadTools, type Tools } from './frames.js';
-import { Balance, copyOnePieces, encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
+import { Balance, encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
 
 export interface WriteProgress {
   payloadBytes: number;
@@ -104,7 +104,7 @@ async function* generate(
     // Payload bytes are gathered straight into frames, about 1 MiB of them per batch; a batch is
     // encoded (here or in a worker) while the next one fills. Output keeps block order.
     const perBatch = Math.max(1, Math.floor(BATCH_BYTES / fullFrame));
-    const inFlight: Promise<{ result: EncodeResult; lengths: number[] }>[] = [];
+    const inFlight: Promise<EncodeResult>[] = [];
     let batch = new Uint8Array(perBatch * fullFrame);
     let lengths: number[] = [];
     let fill = 0; // bytes in the current (last) block of the batch
@@ -114,14 +114,13 @@ async function* generate(
       const job: EncodeJob = { buffer: batch, lengths, firstIndex: nextIndex, endsPayload, id: o.id, parity: o.parity };
       nextIndex += lengths.length;
       // With workers, this thread takes a batch itself only when the workers are behind (Balance).
-      const sizes = lengths;
-      const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch({ ...job, wholeCopy1: !!engine.workers }));
-      inFlight.push(done.then((result) => ({ result, lengths: sizes })));
+      const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch(job));
+      inFlight.push(done);
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];
     };
     const drainOne = async function* (): AsyncGenerator<Uint8Array> {
-      const { result, lengths: sizes } = await inFlight.shift()!;
+      const result = await inFlight.shift()!;
       const n = result.hashes.length / HASH_LENGTH;
       while ((blocks + n) * HASH_LENGTH > hashes.length) {
         const grown = new Uint8Array(hashes.length * 2);
@@ -130,9 +129,8 @@ async function* generate(
       }
       hashes.set(result.hashes, blocks * HASH_LENGTH);
       blocks += n;
-      // The spool copies or persists each piece before resolving (memorySpool, fileSpool), and
-      // copy 0 is handed out only after that, so its bodies can be written as views.
-      for (const piece of copyOnePieces(result, sizes, o.parity)) await spool.write(piece);
+      // Copy 1 is whole frames in a buffer of its own: one spool write per batch.
+      await spool.write(result.copy1);
       onProgress?.({ payloadBytes: payloadLength, blocks, written: written + result.copy0.length });
       yield emit(result.copy0);
     };
