@@ -83,6 +83,24 @@ test('moved, lost and cut frames: workers walk them as the single thread does (s
   }
 });
 
+test('Balance: the calling thread takes a batch only while every worker holds two', async () => {
+  const { Balance } = await import('../../src/container/blocks.js');
+  assert.is(new Balance().here, false, 'no workers: never (the engine runs everything here)');
+  const b = new Balance(1);
+  const release: (() => void)[] = [];
+  const hold = () => b.sent(new Promise<void>((resolve) => release.push(resolve)));
+  assert.is(b.here, false);
+  const first = hold();
+  assert.is(b.here, false);
+  const second = hold();
+  assert.is(b.here, true, 'both slots of the one worker are taken');
+  release.shift()!();
+  await first;
+  assert.is(b.here, false, 'a slot came free');
+  release.shift()!();
+  await second;
+});
+
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
