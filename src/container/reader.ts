@@ -721,8 +721,8 @@ class Reader implements ContainerReader {
     };
     const tools = this.tools;
 
-    // One block, frame by frame (both copies found by the cursors), healed here or batched.
-    const frameByFrame = async function* (i: number): AsyncGenerator<Uint8Array | undefined> {
+    // One block's frames, found by the cursors, and what verifies it.
+    const frameAt = async (i: number) => {
       const f0 = await cursors[0].frame(i);
       const f1 = await cursors[1].frame(i);
       const length = blockLength(layout, i);
@@ -732,11 +732,11 @@ class Reader implements ContainerReader {
       const quick = report.failed.length >= THOROUGH_FAILURES;
       const heads: [boolean, boolean] = [!!f0.head && !f0.head.corrected, !!f1.head && !f1.head.corrected];
       report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
-      if (!engine) {
-        const result = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
-        yield settle(i, result, heads, result.data);
-        return;
-      }
+      return { f0, f1, length, accepted, quick, heads };
+    };
+    // With workers: one block, batched (or healed here in one batch of `hereEvery`).
+    const frameByFrame = async function* (i: number, engine: BlockEngine): AsyncGenerator<Uint8Array | undefined> {
+      const { f0, f1, length, accepted, quick, heads } = await frameAt(i);
       const every = engine.hereEvery ?? 0;
       if (blocks.length === 0 && every > 0 && batchNo++ % every === every - 1) here = { results: [], data: [] };
       if (here) {
@@ -780,6 +780,14 @@ class Reader implements ContainerReader {
     let i = 0;
     for (;;) {
       while (i < layout.blockCount) {
+        if (!engine) {
+          // One thread: each block healed here, in order.
+          const { f0, f1, accepted, quick, heads } = await frameAt(i);
+          const result = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
+          yield settle(i, result, heads, result.data);
+          i++;
+          continue;
+        }
         const count = Math.min(perBatch, layout.blockCount - i);
         const runs = engine?.scanBatch && i >= slowUntil && manifestCovers(i, count);
         const r0 = runs ? cursors[0].placedRun(i, count) : undefined;
@@ -801,7 +809,7 @@ class Reader implements ContainerReader {
           i += count;
           while (inFlight.length >= engine.parallelism && !rewind) yield* drain();
         } else {
-          yield* frameByFrame(i);
+          yield* frameByFrame(i, engine);
           i++;
         }
         if (rewind) i = undo();
