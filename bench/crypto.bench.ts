@@ -56,12 +56,6 @@ const RUNS = Number(process.env.DBS_BENCH_RUNS || 5);
 const nobleMiB = Number(process.env.DBS_BENCH_NOBLE_MB || sizeMiB);
 const size = sizeMiB * MiB;
 
-section('Argon2id at the defaults (64 MiB, t=3, p=1)');
-const salt = new Uint8Array(16).fill(7);
-const wasmS = (await timeBoth(() => deriveKey('benchmark passphrase', salt, DEFAULT_KDF))).wall;
-const nobleS = (await timeBoth(() => nobleArgon2id('benchmark passphrase', salt, { m: 65536, t: 3, p: 1, dkLen: 32 }), 2)).wall;
-row(`hash-wasm (shipped), best of ${RUNS}`, `${fmt(wasmS, 2)} s`, `@noble/hashes ${fmt(nobleS, 2)} s; issue: ~0.24 s`);
-
 section(`AES-256-GCM stream, ${sizeMiB} MiB, 1 MiB segments (Node ${process.version})`);
 console.log(`  figures: best of ${RUNS} runs, wall-clock MB/s, then (MB per CPU-second); anchors measured the same way`);
 const data = new Uint8Array(size);
@@ -148,7 +142,7 @@ row('node:crypto one-shot, the ceiling: encrypt', both(size, best(timings.get('r
 row('node:crypto one-shot, the ceiling: decrypt', both(size, best(timings.get('raw dec')!)));
 const target = (goal: number, t: Timing) => ({
   ok: mbps(size, t.wall) >= goal,
-  text: `>= ${goal} MB/s (wall${mbps(size, t.cpu) >= goal ? '; met per CPU-second' : '; missed per CPU-second too'})`,
+  text: `>= ${goal} MB/s wall (per CPU-second of all threads: ${mbps(size, t.cpu) >= goal ? 'met' : 'missed'})`,
 });
 for (const aes of fast) {
   const enc = best(timings.get(`${aes.name} enc`)!);
@@ -191,3 +185,11 @@ if (await requireChromium()) {
     row(`${label} decrypt`, `${fmt(r.decryptMBps)} MB/s`, `${age(ageDec)}${ceiling(result.raw?.decryptMBps)}`, target(r.decryptMBps));
   }
 }
+
+// Last: Argon2 (above all the @noble/hashes run) leaves a large heap that slowed the stream
+// figures measured after it by a third or more.
+section('Argon2id at the defaults (64 MiB, t=3, p=1)');
+const salt = new Uint8Array(16).fill(7);
+const wasmS = (await timeBoth(() => deriveKey('benchmark passphrase', salt, DEFAULT_KDF))).wall;
+const nobleS = (await timeBoth(() => nobleArgon2id('benchmark passphrase', salt, { m: 65536, t: 3, p: 1, dkLen: 32 }), 2)).wall;
+row(`hash-wasm (shipped), best of ${RUNS}`, `${fmt(wasmS, 2)} s`, `@noble/hashes ${fmt(nobleS, 2)} s; issue: ~0.24 s`);
