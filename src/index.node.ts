@@ -4,6 +4,7 @@ export { fileSource, fileSpool } from './io/file.node.js';
 // container on every core (worker_threads)
 export { workerEngine, type EngineFactory } from './container/pool.node.js';
 export { nodeAesGcm } from './crypto/aes.node.js'; // also makes node:crypto the default AES-GCM backend
+export { closeKdfWorker, deriveOnWorker } from './crypto/kdf-worker.node.js'; // also runs every Argon2id derivation on a worker thread
 // data layer
 export * from './data/index.js';
 // pipeline (createBackup, validateBackup, restoreBackup, healBackup)

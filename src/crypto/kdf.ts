@@ -61,10 +61,10 @@ export function passphraseBytes(passphrase: string): Uint8Array {
   return textEncoder.encode(passphrase.normalize('NFC'));
 }
 
-/** Argon2id(passphrase, salt) -> 32-byte key. Callers check the parameters first. */
-export async function deriveKey(passphrase: string, salt: Uint8Array, params: KdfParams): Promise<Uint8Array> {
+/** Argon2id(passphrase bytes, salt) -> 32-byte key, computed by hash-wasm on the calling thread. */
+export async function deriveKeyBytes(password: Uint8Array, salt: Uint8Array, params: KdfParams): Promise<Uint8Array> {
   return argon2id({
-    password: passphraseBytes(passphrase),
+    password,
     salt,
     iterations: params.passes,
     memorySize: params.memoryKiB,
@@ -72,4 +72,24 @@ export async function deriveKey(passphrase: string, salt: Uint8Array, params: Kd
     hashLength: DERIVED_KEY_LENGTH,
     outputType: 'binary',
   });
+}
+
+/** Computes deriveKeyBytes somewhere else (kdf-worker.node.ts: on a worker thread); same result. */
+export type KdfRunner = (password: Uint8Array, salt: Uint8Array, params: KdfParams) => Promise<Uint8Array>;
+
+let runner: KdfRunner | undefined;
+
+/**
+ * Makes `derive` compute every key derivation (kdf-worker.node.ts registers a worker thread, so
+ * Argon2's ~0.25 s does not block the event loop); undefined goes back to the calling thread.
+ */
+export function setKdfRunner(derive: KdfRunner | undefined): void {
+  runner = derive;
+}
+
+/** Argon2id(passphrase, salt) -> 32-byte key, on the registered runner if any. Callers check the parameters first. */
+export async function deriveKey(passphrase: string, salt: Uint8Array, params: KdfParams, options: { inThread?: boolean } = {}): Promise<Uint8Array> {
+  const password = passphraseBytes(passphrase);
+  const derive = options.inThread ? deriveKeyBytes : (runner ?? deriveKeyBytes);
+  return derive(password, salt, { memoryKiB: params.memoryKiB, passes: params.passes, parallelism: params.parallelism });
 }
