@@ -11,7 +11,7 @@ import { fileSource, fileSpool } from '../io/file.node.js';
 import { collect, memorySource } from '../io/memory.js';
 import type { ByteSource, ByteStream } from '../io/types.js';
 import { checkTarget, temporaryFolder, writeFileAtomic } from './atomic.js';
-import { compressStream, decompressStream, prefetch, type CompressOptions, type CompressionStats } from './compress.js';
+import { compressStream, decompressStream, prefetch, readAhead, type CompressOptions, type CompressionStats } from './compress.js';
 import {
   capture,
   decryptStream,
@@ -40,6 +40,11 @@ import {
   type RestoreResult,
 } from './layers.js';
 import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type ProgressListener } from './logger.js';
+
+/** Compressed payload bytes read ahead while the envelope is sealed (about 1 s of capture at 1M rows). */
+const SEAL_READ_AHEAD = 16 << 20;
+/** ... and once the envelope is sealed and the consumer runs. */
+const RUN_READ_AHEAD = 2 << 20;
 
 /** What can be read: a path, the bytes, or any ByteSource. */
 export type BackupInput = string | Uint8Array | ByteSource;
@@ -228,22 +233,33 @@ function failedBlocks(report: IntegrityReport): number[] {
 }
 
 /**
- * Reads a container back and checks it end to end: every block hash, the security header byte for
- * byte, then every GCM tag and every compression frame. The data key of the envelope just sealed
- * is used (no second Argon2 derivation), so this works for recipient-only backups too.
+ * Reads a container back and checks it end to end: the security header byte for byte, then in one
+ * pass every block hash (nothing may need healing) and every GCM tag, compression frame and
+ * record. The data key of the envelope just sealed is used (no second Argon2 derivation), so this
+ * works for recipient-only backups too. Exported for tests; not part of the package's API.
  */
-async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener): Promise<'decryption'> {
+export async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener): Promise<'decryption'> {
   const progress = new CheckProgress('verify', onProgress);
   const reader = await openContainer(progress.source(source));
-  const report = await reader.validate();
-  if (!report.ok || report.healed) {
-    throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`);
-  }
   const meta = reader.meta;
   if (meta.length !== sealed.header.length || !meta.every((b, i) => b === sealed.header[i])) {
     throw new VerificationError('the security header read back from disk differs from the one written');
   }
-  await checkPayload(progress.payload(reader.payload(), reader.info.payloadLength, 'decrypting'), sealed as unknown as Opened);
+  // One walk over the blocks: payload() checks every block's hash as validate() does (and would
+  // heal), so its report after the last byte says whether the file is exactly what was written.
+  let failure: unknown;
+  try {
+    await checkPayload(progress.payload(reader.payload(), reader.info.payloadLength, 'decrypting'), sealed as unknown as Opened);
+  } catch (error) {
+    failure = error;
+  }
+  // A finished pass leaves its report; a pass stopped by a decryption error is walked again for one.
+  const report = failure === undefined ? reader.report : await reader.validate();
+  if (!report) throw new VerificationError('the file read back from disk gave no integrity report');
+  if (!report.ok || report.healed) {
+    throw new VerificationError(`the file read back from disk is not the file that was written: ${report.summary()}`, { cause: failure });
+  }
+  if (failure !== undefined) throw failure;
   return 'decryption';
 }
 
@@ -275,15 +291,6 @@ async function buildStream(
   if (!options?.sequelize) throw new UsageError('createBackup needs { sequelize }', { hint: 'pass your Sequelize instance' });
   const logger = toLogger(options.logger);
   const recipients = passphraseRecipients(passphrase, options);
-  let sealed: Sealed;
-  try {
-    sealed = await sealEnvelope(recipients);
-  } catch (error) {
-    // A malformed recipient key or KDF setting is the caller's mistake, not a damaged file.
-    if (error instanceof FormatError) throw new UsageError(error.message, { hint: error.hint, cause: error });
-    throw error;
-  }
-  onSealed?.(sealed);
   const onProgress = options.onProgress;
   const payload = capture(
     {
@@ -305,8 +312,23 @@ async function buildStream(
     },
     summary,
   );
-  const compressed = compressStream(prefetch(payload), options.compression, stats);
-  const encrypted = encryptStream(compressed, sealed);
+  // The database read and its compression start now, while the key is derived (Argon2id runs on
+  // a worker thread when crypto/kdf-worker.node is loaded): the encryption needs the sealed
+  // envelope, so what is compressed meanwhile waits in a bounded queue.
+  const ahead = readAhead(compressStream(prefetch(payload), options.compression, stats), SEAL_READ_AHEAD);
+  let sealed: Sealed;
+  try {
+    sealed = await sealEnvelope(recipients);
+  } catch (error) {
+    await ahead.cancel();
+    // A malformed recipient key or KDF setting is the caller's mistake, not a damaged file.
+    if (error instanceof FormatError) throw new UsageError(error.message, { hint: error.hint, cause: error });
+    throw error;
+  }
+  onSealed?.(sealed);
+  // From here the consumer runs: a short queue is enough (memory stays flat).
+  ahead.setLimit(RUN_READ_AHEAD);
+  const encrypted = encryptStream(ahead.stream, sealed);
   return writeContainer(encrypted, {
     meta: sealed.header,
     blockSize: options.blockSize,

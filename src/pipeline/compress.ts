@@ -321,6 +321,30 @@ export async function checkCompressed(input: ByteStream): Promise<{ rawBytes: nu
  * works (encryption, hashing, parity, disk writes all run on this thread).
  */
 export async function* prefetch(input: ByteStream, maxBytes = 8 << 20): ByteStream {
+  const ahead = readAhead(input, maxBytes);
+  try {
+    yield* ahead.stream;
+  } finally {
+    await ahead.cancel();
+  }
+}
+
+/** A read-ahead already running: `stream` hands out what was read, `cancel` stops it and closes the input. */
+export interface ReadAhead {
+  /** The input's chunks in order; iterate it once. An error of the input is thrown here, after the chunks read before it. */
+  stream: ByteStream;
+  /** Stops reading (after the pull in progress), closes the input and drops what was queued. Safe to call twice. */
+  cancel(): Promise<void>;
+  /** Changes the bound (e.g. smaller once the consumer runs); reading resumes when the queue is under it. */
+  setLimit(maxBytes: number): void;
+}
+
+/**
+ * Starts pulling `input` now, before anyone consumes it, into a queue of at most `maxBytes`
+ * (one chunk may cross the bound). Used to start the database read while the envelope's key is
+ * still being derived. The input's errors are kept and thrown to the consumer, never unhandled.
+ */
+export function readAhead(input: ByteStream, maxBytes: number): ReadAhead {
   const queue: Uint8Array[] = [];
   let queued = 0;
   let done = false;
@@ -329,6 +353,7 @@ export async function* prefetch(input: ByteStream, maxBytes = 8 << 20): ByteStre
   let wakeProducer: (() => void) | undefined;
   let stopped = false;
   let exhausted = false;
+  let closed: Promise<void> | undefined;
   const iterator = input[Symbol.asyncIterator]();
   const pump = (async () => {
     try {
@@ -351,24 +376,37 @@ export async function* prefetch(input: ByteStream, maxBytes = 8 << 20): ByteStre
       wakeConsumer?.();
     }
   })();
-  try {
-    for (;;) {
-      if (queue.length) {
-        const chunk = queue.shift()!;
-        queued -= chunk.length;
-        wakeProducer?.();
-        yield chunk;
-        continue;
+  const cancel = (): Promise<void> =>
+    (closed ??= (async () => {
+      stopped = true;
+      wakeProducer?.();
+      await pump;
+      queue.length = 0;
+      queued = 0;
+      if (!exhausted && !failure) await iterator.return?.()?.catch(() => {});
+    })());
+  async function* stream(): ByteStream {
+    try {
+      for (;;) {
+        if (queue.length) {
+          const chunk = queue.shift()!;
+          queued -= chunk.length;
+          wakeProducer?.();
+          yield chunk;
+          continue;
+        }
+        if (failure) throw failure.error;
+        if (done) return;
+        await new Promise<void>((r) => (wakeConsumer = r));
+        wakeConsumer = undefined;
       }
-      if (failure) throw failure.error;
-      if (done) return;
-      await new Promise<void>((r) => (wakeConsumer = r));
-      wakeConsumer = undefined;
+    } finally {
+      await cancel();
     }
-  } finally {
-    stopped = true;
-    wakeProducer?.();
-    await pump;
-    if (!exhausted && !failure) await iterator.return?.()?.catch(() => {});
   }
+  const setLimit = (bytes: number): void => {
+    maxBytes = bytes;
+    wakeProducer?.();
+  };
+  return { stream: stream(), cancel, setLimit };
 }

@@ -1,0 +1,116 @@
+// Verify-after-write, done in one walk over the blocks: a clean container passes; a block that
+// needs healing, blocks lost in both copies, a different security header, or a payload that does
+// not decrypt are all refused. Also: the capture read ahead while the envelope is sealed stops
+// (and closes the database read) when sealing fails.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sequelize } from 'sequelize';
+import { computeLayout } from '../../src/container/format.js';
+import { AuthenticationError, UsageError, VerificationError } from '../../src/errors.js';
+import { collect, memorySource } from '../../src/io/memory.js';
+import { createBackup, inspectBackup, verifyWritten } from '../../src/pipeline/api.js';
+import { compressStream, readAhead } from '../../src/pipeline/compress.js';
+import { capture, encryptStream, sealEnvelope, writeContainer, type Sealed } from '../../src/pipeline/layers.js';
+import { defineTestApp, seedTestApp, syncTestApp, testAppRegistry } from '../apps/app.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbs-verify-'));
+const filesDir = join(dir, 'files');
+const kdf = { memoryKiB: 8192, passes: 1, parallelism: 1 };
+let source: Sequelize;
+let registry: ReturnType<typeof testAppRegistry>;
+
+async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean) {
+  try {
+    await fn();
+  } catch (error) {
+    assert.ok(check(error), `unexpected error: ${(error as Error)?.stack ?? error}`);
+    return;
+  }
+  assert.unreachable('expected a rejection');
+}
+
+/** A container whose header is `header`'s and whose payload is encrypted for `payloadKey`. */
+async function build(header: Sealed, payloadKey: Sealed = header): Promise<Uint8Array> {
+  const payload = encryptStream(compressStream(capture({ sequelize: source, registry })), payloadKey);
+  return collect(writeContainer(payload, { meta: header.header, blockSize: 4096 }));
+}
+
+test.before(async () => {
+  source = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'app.sqlite'), logging: false });
+  const app = defineTestApp(source);
+  await syncTestApp(app);
+  await seedTestApp(app, { rows: 300, filesDir });
+  registry = testAppRegistry(filesDir);
+});
+
+test.after(async () => {
+  await source.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('verifyWritten: clean passes; healed, lost, other header or undecryptable payload refused', async () => {
+  const sealed = await sealEnvelope([{ passphrase: 'p', kdf }]);
+  const clean = await build(sealed);
+  assert.is(await verifyWritten(memorySource(clean), sealed), 'decryption');
+
+  const layout = computeLayout((await inspectBackup(clean)).info);
+  assert.ok(layout.blockCount >= 3, `need 3+ blocks, have ${layout.blockCount}`);
+  // One block damaged in copy 0 only: readable after healing, but not what was written.
+  const healed = clean.slice();
+  healed.fill(0xee, layout.blocks[0] + layout.fullFrame + 32, layout.blocks[0] + 2 * layout.fullFrame - 32);
+  await rejects(() => verifyWritten(memorySource(healed), sealed), (e) => e instanceof VerificationError && /not the file that was written[^]*repaired/.test((e as Error).message));
+  // The same block in both copies, plus its neighbours: beyond repair.
+  const lost = clean.slice();
+  for (const base of layout.blocks) lost.fill(0x11, base, base + 3 * layout.fullFrame);
+  await rejects(() => verifyWritten(memorySource(lost), sealed), (e) => e instanceof VerificationError);
+  // Another envelope's header: refused before any block is read.
+  const other = await sealEnvelope([{ passphrase: 'p', kdf }]);
+  await rejects(() => verifyWritten(memorySource(clean), other), (e) => e instanceof VerificationError && /security header/.test((e as Error).message));
+  // Blocks intact, header matches, but the payload was encrypted with another key: the GCM tag fails.
+  const third = await sealEnvelope([{ passphrase: 'p', kdf }]);
+  const mismatched = await build(sealed, third);
+  await rejects(() => verifyWritten(memorySource(mismatched), sealed), (e) => e instanceof AuthenticationError);
+});
+
+test('readAhead: reads before anyone consumes, bounded, cancel closes the input', async () => {
+  let produced = 0;
+  let closed = false;
+  async function* input() {
+    try {
+      for (let i = 0; i < 100; i++) {
+        produced++;
+        yield new Uint8Array(1024).fill(i);
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  const ahead = readAhead(input(), 8 * 1024);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(produced >= 8 && produced <= 9, `read ahead ${produced} chunks of 1 KiB with an 8 KiB bound`);
+  ahead.setLimit(16 * 1024);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(produced >= 16 && produced <= 17, `read ahead ${produced} chunks after raising the bound to 16 KiB`);
+  await ahead.cancel();
+  assert.ok(closed, 'cancel closes the input');
+
+  const all = readAhead(input(), 4 * 1024);
+  const out = await collect(all.stream);
+  assert.is(out.length, 100 * 1024);
+  assert.ok(out.every((b, i) => b === Math.floor(i / 1024)));
+});
+
+test('createBackup: a bad recipient is a usage error and the capture started meanwhile is stopped', async () => {
+  await rejects(
+    () => createBackup([{ publicKey: 'age1notakey' } as never], { sequelize: source, registry }),
+    (e) => e instanceof UsageError,
+  );
+  // The connection is still usable (the read ahead was closed, not left hanging).
+  const [rows] = await source.query('SELECT 1 AS one');
+  assert.equal(rows, [{ one: 1 }]);
+});
+
+test.run();
