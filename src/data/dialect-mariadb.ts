@@ -10,7 +10,7 @@ import { FRAME_HEAD, type RowBatch, type SourceReader, type TargetTable, type Ta
 import type { Cell } from './format.js';
 import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
-import { RestoreError } from '../errors.js';
+import { CaptureError, RestoreError } from '../errors.js';
 
 const BATCH_BYTES = 256 << 10;
 const STATEMENT_BYTES = 256 << 10; // measured: as fast as 1-4 MiB statements, and the driver keeps less memory
@@ -46,6 +46,135 @@ async function migrationsOf(conn: MariaConnection): Promise<string[] | null> {
   return (await rowsOf(conn, 'SELECT `name` FROM `SequelizeMeta` ORDER BY `name`')).map((r) => String(r.name));
 }
 
+/** Off only in tests, to compare the server-encoded path with the per-value one byte for byte. */
+let serverEncoding = true;
+export function setMariaServerEncoding(on: boolean): void {
+  serverEncoding = on;
+}
+
+function onFileCellsNeeded(model: ModelInfo, onFileCells: unknown): boolean {
+  return Boolean(onFileCells) && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
+}
+
+// Server types whose text (the column CAST AS BINARY) is the text the protocol sends for it: both
+// come from the field's own val_str. "Plain" ones print as ASCII without commas and never as an
+// empty string; the others are bounded text or bytes. FLOAT (read as DOUBLE), BIT, JSON and
+// anything larger stay one result column each.
+const PLAIN_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'bigint', 'decimal', 'double', 'date', 'datetime', 'timestamp', 'time', 'year']);
+const SIZED_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'binary', 'varbinary', 'tinyblob', 'blob', 'enum', 'set']);
+const PACKED_CELL_BYTES = 65535;
+const PACKED_RUN_BYTES = 256 << 10; // one packed value stays far below max_allowed_packet
+
+/** A run of columns the server packs into one value per row; `sized[k]` false = plain column k. */
+interface PackedRun {
+  sized: boolean[];
+  tags: number[];
+}
+type PlanPart = { sql: string; column: number; run?: PackedRun };
+
+/**
+ * The select list of a capture. The driver's per-value cost (a cast callback per value) dominates
+ * capture, so runs of small columns come as one value per row, packed by the server:
+ * comma-separated parts, a plain column as its text ('' for NULL), a sized one as
+ * `<byte length>:<bytes>` ('N' for NULL). unpackRun() turns that into RowsCells cells.
+ */
+async function capturePlan(conn: MariaConnection, model: ModelInfo): Promise<PlanPart[]> {
+  const info = await rowsOf(
+    conn,
+    'SELECT column_name AS n, data_type AS t, character_octet_length AS o, character_set_name AS c, @@character_set_results AS r FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
+    [model.schema ?? null, model.table],
+  );
+  const byName = new Map(info.map((r) => [String(r.n), r]));
+  const parts: PlanPart[] = [];
+  let sql: string[] = [];
+  let run: PackedRun = { sized: [], tags: [] };
+  let first = 0;
+  let runBytes = 0;
+  const single = (i: number) => {
+    const c = model.columns[i];
+    parts.push({ sql: FLOAT_TYPES.has(c.type) ? `CAST(${q(c.column)} AS DOUBLE)` : q(c.column), column: i });
+  };
+  const close = () => {
+    if (sql.length > 1) parts.push({ sql: `CONCAT_WS(',', ${sql.join(', ')})`, column: -1, run });
+    else if (sql.length === 1) single(first);
+    sql = [];
+    run = { sized: [], tags: [] };
+    runBytes = 0;
+  };
+  model.columns.forEach((c, i) => {
+    const r = byName.get(c.column);
+    const type = r ? String(r.t).toLowerCase() : '';
+    const results = r && r.r !== null && r.r !== 'binary' ? String(r.r) : null;
+    const bytes = r?.o === null || r?.o === undefined ? 64 : Number(r.o);
+    const plain = PLAIN_TYPES.has(type);
+    const packable = r && !FLOAT_TYPES.has(c.type) && (plain || (SIZED_TYPES.has(type) && bytes <= PACKED_CELL_BYTES)) && (results === null || /^[a-z0-9_]+$/.test(results));
+    if (!packable) {
+      close();
+      single(i);
+      return;
+    }
+    if (runBytes + bytes + 8 > PACKED_RUN_BYTES) close();
+    if (!sql.length) first = i;
+    const col = q(c.column);
+    if (plain) sql.push(`IFNULL(CAST(${col} AS BINARY), '')`);
+    else {
+      // Text in the charset the protocol would have sent it in.
+      const v = r.c !== null && r.c !== 'binary' && results ? `CAST(CONVERT(${col} USING ${results}) AS BINARY)` : `CAST(${col} AS BINARY)`;
+      sql.push(`IFNULL(CONCAT(LENGTH(${v}), ':', ${v}), 'N')`);
+    }
+    run.sized.push(!plain);
+    run.tags.push(c.type === 'BLOB' ? CellTag.Bytes : CellTag.Text);
+    runBytes += bytes + 8;
+  });
+  close();
+  return parts;
+}
+
+/** One cell from value[start, end): tag, varint length, bytes (copied without a view per cell). */
+function cellFrom(out: ByteWriter, tag: number, value: Buffer, start: number, end: number): void {
+  out.byte(tag);
+  out.varint(end - start);
+  if (out.buffer.length - out.length >= end - start) {
+    value.copy(out.buffer, out.length, start, end);
+    out.length += end - start;
+  } else out.bytes(value.subarray(start, end));
+}
+
+/** Writes the cells of one packed run value (see capturePlan) to `out`. */
+function unpackRun(out: ByteWriter, value: Buffer, run: PackedRun, table: string): void {
+  const end = value.length;
+  let at = 0;
+  for (let k = 0; k < run.sized.length; k++) {
+    if (k) {
+      if (value[at] !== 0x2c) throw new CaptureError(`reading ${table}: a packed row is malformed (a server type printing unlike its kind?)`);
+      at++;
+    }
+    if (!run.sized[k]) {
+      let stop = value.indexOf(0x2c, at);
+      if (stop < 0) stop = end;
+      if (stop === at) out.byte(CellTag.Null);
+      else cellFrom(out, run.tags[k], value, at, stop);
+      at = stop;
+    } else if (value[at] === 0x4e) {
+      out.byte(CellTag.Null);
+      at++;
+    } else {
+      let length = 0;
+      let b = value[at];
+      const digits = at;
+      while (b >= 0x30 && b <= 0x39) {
+        length = length * 10 + (b - 0x30);
+        b = value[++at];
+      }
+      if (at === digits || b !== 0x3a || at + 1 + length > end) throw new CaptureError(`reading ${table}: a packed row is malformed (a server type printing unlike its kind?)`);
+      at++;
+      cellFrom(out, run.tags[k], value, at, at + length);
+      at += length;
+    }
+  }
+  if (at !== end) throw new CaptureError(`reading ${table}: a packed row is malformed (a server type printing unlike its kind?)`);
+}
+
 export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
   const cm = manager(sequelize);
   const conn = (await cm.getConnection({ type: 'SELECT' })) as MariaConnection;
@@ -70,12 +199,18 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
       const binary = model.columns.map((c) => c.type === 'BLOB');
       // FLOAT's text has 6 significant digits (lossy); as DOUBLE it prints exactly, and the
       // same text loads back into the FLOAT column as the same float.
-      const select = model.columns.map((c, i) => `${FLOAT_TYPES.has(c.type) ? `CAST(${q(c.column)} AS DOUBLE)` : q(c.column)} AS \`c${i}\``).join(', ');
+      const plan = serverEncoding && !onFileCellsNeeded(model, onFileCells) ? await capturePlan(conn, model) : null;
+      const select = plan
+        ? plan.map((part, i) => `${part.sql} AS \`c${i}\``).join(', ')
+        : model.columns.map((c, i) => `${FLOAT_TYPES.has(c.type) ? `CAST(${q(c.column)} AS DOUBLE)` : q(c.column)} AS \`c${i}\``).join(', ');
       // Text protocol: every value arrives as the server's own text (bytes for binary columns).
       // typeCast, called for every column of every row in order (NULLs included), writes each
       // value's bytes straight into the RowsCells encoding: no JS string per value, no row
       // objects kept. The driver's rows (all nulls) are only drained.
-      const width = model.columns.length;
+      const width = plan ? plan.length : model.columns.length;
+      // With a plan, result column i is a packed run (runs[i]) or one column read as its text.
+      const runs = plan ? plan.map((part) => part.run) : [];
+      const single = plan ? plan.map((part) => part.column) : model.columns.map((_, i) => i);
       const fileColumns = onFileCells ? model.columns.map((c) => c.field === 'FILE' || c.field === 'FILE_PATH') : [];
       const needsCells = fileColumns.some(Boolean);
       const out = new ByteWriter(BATCH_BYTES + (1 << 16));
@@ -84,13 +219,26 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
       let fileRows: Cell[][] = [];
       let fileRow: Cell[] = [];
       let at = 0;
+      let failure: Error | null = null;
       const typeCast = (column: CastColumn) => {
         const i = at;
         at = at + 1 === width ? 0 : at + 1;
         const value = column.buffer();
-        if (value === null) out.byte(CellTag.Null);
+        const run = plan ? runs[i] : undefined;
+        if (run) {
+          // Thrown inside the driver's socket handler an error would escape: kept for the loop.
+          if (failure) return null;
+          if (value === null) failure = new CaptureError(`reading ${model.table}: the server returned no packed row`, { model: model.name, hint: 'raise max_allowed_packet' });
+          else {
+            try {
+              unpackRun(out, value, run, model.table);
+            } catch (error) {
+              failure = error as Error;
+            }
+          }
+        } else if (value === null) out.byte(CellTag.Null);
         else {
-          out.byte(binary[i] ? CellTag.Bytes : CellTag.Text);
+          out.byte(binary[single[i]] ? CellTag.Bytes : CellTag.Text);
           out.varint(value.length);
           out.bytes(value);
         }
@@ -118,7 +266,6 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
       const stream = conn.queryStream({ sql: `SELECT ${select} FROM ${qt(model)}`, rowsAsArray: true, typeCast }) as unknown as Readable;
       // Rows are drained synchronously with read() (one promise per wake-up, not one per row).
       let done = false;
-      let failure: Error | null = null;
       let wake: (() => void) | null = null;
       const signal = () => {
         const w = wake;
@@ -138,6 +285,7 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
       try {
         for (;;) {
           while (stream.read() !== null) {
+            if (failure) throw failure;
             if (out.length >= BATCH_BYTES) yield take();
           }
           if (failure) throw failure;

@@ -1,0 +1,109 @@
+// MariaDB capture: runs of small columns come packed by the server (one value per row, unpacked
+// here) instead of one driver callback per value. The cells must be the bytes the per-value path
+// reads, for every packable type, NULLs, empty strings and the packing's own delimiters in data.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DataTypes } from 'sequelize';
+import { createTestDatabase } from '../apps/databases.js';
+import { capture } from '../../src/data/capture.js';
+import { BackupRegistry } from '../../src/data/registry.js';
+import { readRecords, RecordType } from '../../src/data/format.js';
+import { setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
+import { collect, chunked } from '../../src/io/memory.js';
+import { seededRandom } from '../helpers/env.js';
+import { serviceAvailable } from './helpers.js';
+
+/** Every RowsCells body (after its row count) of the payload, concatenated, and the row total. */
+async function cellsOf(payload: Uint8Array): Promise<{ cells: Buffer; rows: number }> {
+  const parts: Buffer[] = [];
+  let rows = 0;
+  for await (const r of readRecords(chunked(payload))) {
+    if (r.type !== RecordType.RowsCells) continue;
+    rows += Buffer.from(r.body.subarray(0, 4)).readUInt32LE(0);
+    parts.push(Buffer.from(r.body.subarray(4)));
+  }
+  return { cells: Buffer.concat(parts), rows };
+}
+
+test('packed capture reads the same cells as the per-value path', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb');
+  try {
+    const s = db.sequelize;
+    s.define('Mixed', {
+      id: { type: DataTypes.BIGINT, primaryKey: true },
+      tiny: DataTypes.BOOLEAN,
+      small: DataTypes.SMALLINT,
+      num: DataTypes.INTEGER,
+      big: DataTypes.BIGINT,
+      money: DataTypes.DECIMAL(30, 10),
+      dbl: DataTypes.DOUBLE,
+      flt: DataTypes.FLOAT,
+      day: DataTypes.DATEONLY,
+      at: DataTypes.DATE(6),
+      clock: DataTypes.TIME,
+      name: DataTypes.STRING(300),
+      code: DataTypes.CHAR(4),
+      latin: DataTypes.STRING(40),
+      body: DataTypes.TEXT,
+      long: DataTypes.TEXT('long'),
+      bin: DataTypes.BLOB,
+      state: DataTypes.ENUM('a', 'b,c', 'N'),
+      meta: DataTypes.JSON,
+      notNull: { type: DataTypes.STRING(10), allowNull: false },
+    }, { timestamps: false, tableName: 'mixed' });
+    await s.sync();
+    await s.query('ALTER TABLE mixed MODIFY latin VARCHAR(40) CHARACTER SET latin1, ADD COLUMN yr YEAR NULL, ADD COLUMN stamp TIMESTAMP(6) NULL');
+    const texts = ['', ',', 'N', '0:', '12:ab', ':', ',,N,', 'héllo wörld', '🙂 emoji', 'tab\tnew\nline\\back', "quote'\"", '\0nul', 'x'.repeat(200), 'é'.repeat(150)];
+    const rnd = seededRandom(5).next;
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const rows: string[] = [];
+    for (let i = 1; i <= 300; i++) {
+      const n = (v: string) => (rnd() < 0.2 ? 'NULL' : v);
+      const str = (t: string) => s.escape(t);
+      rows.push(`(${[
+        i,
+        n(String(i % 2)),
+        n(String(pick([-32768, 0, 32767, 7]))),
+        n(String(pick([-2147483648, 0, 2147483647, 42]))),
+        n(pick(['9223372036854775807', '-9223372036854775808', '0', '9007199254740993'])),
+        n(pick(['12345678901234567890.0123456789', '-0.0000000001', '0', '1.5'])),
+        n(pick(['1e300', '-2.2250738585072014e-308', '0.1', '1', '-0', '123456789.123456789', '5e-324'])),
+        n(pick(['3.4028234e38', '0.1', '1.17549435e-38', '-7'])),
+        n(str(pick(['1000-01-01', '9999-12-31', '2024-02-29']))),
+        n(str(pick(['1970-01-01 00:00:00.000001', '2038-01-19 03:14:07.999999', '9999-12-31 23:59:59.999999']))),
+        n(str(pick(['-838:59:59', '838:59:59', '00:00:00', '12:34:56']))),
+        n(str(pick(texts))),
+        n(str(pick(['', 'ab', 'N', ',,,,']))),
+        n(str(pick(['café', 'naïve', ',', '']))),
+        n(str(pick(texts) + 'é'.repeat(Math.floor(rnd() * 3000)))),
+        n(str(pick(texts))),
+        n(pick(["X''", "X'00'", "X'2C4E3A2C'", "X'" + 'ff'.repeat(300) + "'"])),
+        n(str(pick(['a', 'b,c', 'N']))),
+        n(str(pick(['{"a":1}', '[]', '"x"']))),
+        str(pick(texts.filter((t) => t.length <= 10))),
+        n(String(pick([1901, 2155, 2024]))),
+        n(str(pick(['1970-01-01 00:00:01.000000', '2038-01-19 03:14:07.999999', '2024-06-01 12:00:00.5']))),
+      ].join(', ')})`);
+    }
+    await s.query(`INSERT INTO mixed (id, tiny, small, num, big, money, dbl, flt, day, at, clock, name, code, latin, body, \`long\`, bin, state, meta, notNull, yr, stamp) VALUES ${rows.join(', ')}`);
+    const run = async (packed: boolean) => {
+      setMariaServerEncoding(packed);
+      try {
+        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+      } finally {
+        setMariaServerEncoding(true);
+      }
+    };
+    const perValue = await run(false);
+    const packed = await run(true);
+    assert.is(perValue.rows, 300);
+    assert.is(packed.rows, 300);
+    assert.ok(perValue.cells.length > 300 * 20);
+    assert.ok(packed.cells.equals(perValue.cells), 'packed and per-value cells differ');
+  } finally {
+    await db.drop();
+  }
+});
+
+test.run();
