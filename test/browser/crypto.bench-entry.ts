@@ -1,6 +1,6 @@
 // Benchmark body run in Chromium by bench/crypto.bench.ts: encrypt/decrypt MB/s of the security
 // layer's streams with each AES-GCM backend the page has, on data generated in the page.
-import { decryptStream, encryptStream, nobleAesGcm, openEnvelope, sealEnvelope, webCryptoAesGcm, type AesGcmBackend, type ByteStream } from '../../src/index.js';
+import { decryptStream, encryptStream, nobleAesGcm, openEnvelope, sealEnvelope, webCryptoAesGcm, workerAesGcm, type AesGcmBackend, type ByteStream } from '../../src/index.js';
 
 async function* pieces(chunks: Uint8Array[]): ByteStream {
   yield* chunks;
@@ -53,10 +53,18 @@ async function rawWebCrypto(sizeMiB: number, runs: number) {
 }
 
 export default async function () {
-  const input = (await (await fetch('/input.json')).json()) as { sizeMiB: number; nobleMiB: number; runs: number };
+  const input = (await (await fetch('/input.json')).json()) as { sizeMiB: number; nobleMiB: number; runs: number; workers?: number };
   const out: Record<string, { encryptMBps: number; decryptMBps: number; sizeMiB: number }> = {};
   const raw = typeof crypto.subtle?.encrypt === 'function' ? await rawWebCrypto(input.sizeMiB, input.runs) : undefined;
-  if (typeof crypto.subtle?.encrypt === 'function') out.webcrypto = { ...(await measure(webCryptoAesGcm, input.sizeMiB, input.runs)), sizeMiB: input.sizeMiB };
+  if (typeof crypto.subtle?.encrypt === 'function') {
+    out.webcrypto = { ...(await measure(webCryptoAesGcm, input.sizeMiB, input.runs)), sizeMiB: input.sizeMiB };
+    const fellBack: string[] = [];
+    const pool = workerAesGcm({ workers: input.workers, onFallback: (e) => fellBack.push(e.message) });
+    const speeds = await measure(pool, input.sizeMiB, input.runs);
+    pool.close();
+    if (fellBack.length) throw new Error(`the worker pool fell back to the page: ${fellBack[0]}`);
+    out[`${pool.name} (${pool.workers} workers, ${pool.concurrency} in flight)`] = { ...speeds, sizeMiB: input.sizeMiB };
+  }
   out.noble = { ...(await measure(nobleAesGcm, input.nobleMiB, 1)), sizeMiB: input.nobleMiB };
   return { secure: isSecureContext, raw, results: out };
 }

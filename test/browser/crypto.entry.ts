@@ -5,7 +5,7 @@ import { argon2id } from 'hash-wasm';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   AuthenticationError, WrongPassphraseError, collect, chunked, decryptStream, defaultAesGcm, generateIdentity,
-  nobleAesGcm, openEnvelope, sealEnvelope, webCryptoAesGcm, type AesGcmBackend, type Identity,
+  nobleAesGcm, openEnvelope, sealEnvelope, webCryptoAesGcm, workerAesGcm, type AesGcmBackend, type Identity,
 } from '../../src/index.js';
 import { encryptSegments } from '../../src/crypto/stream.js';
 import { streamKeysOf } from '../../src/crypto/envelope.js';
@@ -105,8 +105,31 @@ export default async function () {
   const tampered = fromB64(ciphertexts[0]);
   tampered[5000] ^= 1;
 
+  // The worker pool (inline Blob URL workers): same bytes as the in-page backends, decrypts, detects
+  // tampering; a worker that cannot start hands over to the in-page backend and says why.
+  const fallbacks: string[] = [];
+  const pooled = workerAesGcm({ workers: 3, inFlightPerWorker: 2, onFallback: (e) => fallbacks.push(e.message) });
+  const pooledCipher = await collect(encryptSegments(chunked(plain, 3333), streamKeysOf(sealed), { aes: pooled }));
+  const pooledBack = await collect(decryptStream(chunked(pooledCipher, 777), opened, { aes: pooled }));
+  const pooledTampered = await errorName(() => collect(decryptStream(chunked(tampered), opened, { aes: pooled })));
+  const pooledFallbacks = fallbacks.splice(0);
+  pooled.close();
+  const broken = workerAesGcm({ createWorker: () => new Worker('/no-such-worker.js'), onFallback: (e) => fallbacks.push(e.message) });
+  const brokenCipher = await collect(encryptSegments(chunked(plain, 5000), streamKeysOf(sealed), { aes: broken }));
+  const workerPool = {
+    name: pooled.name,
+    concurrency: pooled.concurrency,
+    identical: toB64(pooledCipher) === ciphertexts[0],
+    roundTrip: hex(pooledBack) === hex(plain),
+    tampered: pooledTampered,
+    fallbacks: pooledFallbacks,
+    brokenIdentical: toB64(brokenCipher) === ciphertexts[0],
+    brokenFallbacks: fallbacks,
+  };
+
   const identity = generateIdentity();
   return {
+    workerPool,
     secure: isSecureContext,
     defaultBackend: defaultAesGcm().name,
     backends: backends.map((b) => b.name),

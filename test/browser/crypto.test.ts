@@ -65,6 +65,21 @@ async function check(host: string, secure: boolean) {
   assert.is(result.wrongPassphrase, 'WrongPassphraseError (instanceof)');
   assert.is(result.tampered, 'AuthenticationError (instanceof)');
   assert.ok(result.identity);
+  // The Web Worker pool: in a secure context it runs on workers; without WebCrypto it falls back, and says so.
+  const pool = result.workerPool;
+  assert.is(pool.name, 'webcrypto-workers');
+  assert.is(pool.concurrency, 6);
+  assert.ok(pool.identical, 'worker pool: the same bytes as the in-page backends');
+  assert.ok(pool.roundTrip, 'worker pool: decrypts');
+  assert.is(pool.tampered, 'AuthenticationError (instanceof)');
+  assert.ok(pool.brokenIdentical, 'a pool whose workers cannot start still encrypts (in the page)');
+  if (secure) {
+    assert.equal(pool.fallbacks, [], 'no fallback in a secure context');
+    assert.is(pool.brokenFallbacks.length, 1);
+    assert.match(pool.brokenFallbacks[0], /AES worker/);
+  } else {
+    assert.ok(pool.fallbacks.length >= 1 && pool.fallbacks.every((m: string) => /WebCrypto is not available/.test(m)), pool.fallbacks.join('; '));
+  }
   // The browser's file, opened in Node with the private key.
   const opened = await openEnvelope(Buffer.from(result.sealed.header, 'base64'), { privateKey: identity.privateKey });
   const back = await collect(decryptStream(chunked(Buffer.from(result.sealed.payload, 'base64')), opened));

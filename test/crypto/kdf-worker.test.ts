@@ -6,6 +6,7 @@ import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js';
 import { closeKdfWorker, deriveOnWorker } from '../../src/crypto/kdf-worker.node.js';
 import { DEFAULT_KDF, deriveKey, passphraseBytes, setKdfRunner } from '../../src/crypto/kdf.js';
 import { openEnvelope, sealEnvelope } from '../../src/crypto/envelope.js';
+import { generateIdentity } from '../../src/crypto/keys.js';
 import { WrongPassphraseError } from '../../src/errors.js';
 import { seededBytes } from '../helpers/env.js';
 import { rejects } from './helpers.js';
@@ -58,7 +59,8 @@ test('concurrent derivations on the worker come back to the right callers', asyn
 });
 
 test('sealEnvelope/openEnvelope at the default Argon2 cost leave the event loop free (in-thread path stalls it)', async () => {
-  const recipients = [{ passphrase: 'correct horse battery staple' }];
+  // A passphrase and a public key, as a scheduled backup with a recovery key would have.
+  const recipients = [{ passphrase: 'correct horse battery staple' }, { publicKey: generateIdentity().publicKey }] as const;
   setKdfRunner(undefined);
   const blocking = await longestStall(() => sealEnvelope(recipients));
   setKdfRunner(deriveOnWorker);
