@@ -7,10 +7,17 @@
 import { existsSync, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import { DataTypes, Sequelize } from 'sequelize';
 
 const built = new URL('../dist/src/data/index.js', import.meta.url);
-const data = existsSync(built) ? await import(built.href) : await import(new URL('../src/data/index.ts', import.meta.url).href);
+// DBS_DATA_MODULE: another build of the data layer (bench/data.bench.ts's baseline rows).
+const baseline = process.env.DBS_DATA_MODULE;
+const data = baseline
+  ? await import(pathToFileURL(baseline).href)
+  : existsSync(built)
+    ? await import(built.href)
+    : await import(new URL('../src/data/index.ts', import.meta.url).href);
 
 export function defineModels(sequelize) {
   const Customer = sequelize.define('Customer', {
@@ -78,4 +85,4 @@ if (what === 'schema') {
 } else throw new Error(`unknown step ${what}`);
 const seconds = (performance.now() - start) / 1000;
 await sequelize.close();
-console.log(JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024, bytes, rows, source: existsSync(built) ? 'dist' : 'src (tsx)' }));
+console.log(JSON.stringify({ seconds, peakMiB: process.resourceUsage().maxRSS / 1024, bytes, rows, source: baseline ? 'baseline' : existsSync(built) ? 'dist' : 'src (tsx)' }));

@@ -14,6 +14,9 @@ import { fmt, hasTool, row, section, timeCommand } from './lib.js';
 
 type Dialect = 'postgres' | 'mariadb';
 const ROWS = Number(process.env.DBS_BENCH_ROWS || 1_000_000);
+// DBS_BENCH_BASELINE=<a built data layer's index.js> (e.g. an older commit's dist/src/data/index.js):
+// the same steps again with it, printed as "before" rows next to the others of the same run.
+const BASELINE = process.env.DBS_BENCH_BASELINE;
 
 function connect(dialect: Dialect, database: string): Sequelize {
   return dialect === 'postgres'
@@ -65,11 +68,12 @@ async function fill(dialect: Dialect, name: string): Promise<void> {
 const childScript = fileURLToPath(new URL('./data-child.mjs', import.meta.url));
 const builtData = fileURLToPath(new URL('../dist/src/data/index.js', import.meta.url));
 
-/** One step in its own process (bench/data-child.mjs): {seconds, peakMiB, bytes, rows, source}. */
-function runChild(args: string[]): { seconds: number; peakMiB: number; bytes: number; rows: number; source: string } {
+/** One step in its own process (bench/data-child.mjs): {seconds, peakMiB, bytes, rows, source}. `baseline`: another build of the data layer. */
+function runChild(args: string[], baseline?: string): { seconds: number; peakMiB: number; bytes: number; rows: number; source: string } {
   const prof = process.env.DBS_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DBS_BENCH_PROF}`] : [];
   const loader = existsSync(builtData) ? [] : ['--import', 'tsx'];
-  const r = spawnSync(process.execPath, [...prof, ...loader, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const env = baseline ? { ...process.env, DBS_DATA_MODULE: baseline } : process.env;
+  const r = spawnSync(process.execPath, [...prof, ...loader, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -123,6 +127,20 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     row(dialect === 'mariadb' ? 'restore (one transaction, INSERTs)' : 'restore (one transaction)', `${res.seconds.toFixed(2)} s`, `${nativeLoad}: ${nativeRestore.toFixed(2)} s`, { ok: res.seconds <= 1.25 * nativeRestore, text: '<= 1.25x' });
     row('  rows/s', `${fmt(ROWS / res.seconds)}`, '');
     row('  peak memory (restore process)', `${res.peakMiB.toFixed(0)} MiB`, '', { ok: res.peakMiB < 128, text: '< 128 MiB' });
+    if (BASELINE) {
+      const bdst = `dbs_bench_${tag}_bdst`;
+      try {
+        const bpayload = join(dir, 'baseline.bin');
+        const bcap = runChild(['capture', dialect, src, bpayload], BASELINE);
+        row('  before (baseline build): capture', `${bcap.seconds.toFixed(2)} s`, `${bcap.peakMiB.toFixed(0)} MiB peak`);
+        await createDatabase(dialect, bdst);
+        const bres = runChild(['restore', dialect, bdst, payload], BASELINE);
+        if (bres.rows !== ROWS) throw new Error(`baseline restored ${bres.rows} rows, expected ${ROWS}`);
+        row('  before (baseline build): restore', `${bres.seconds.toFixed(2)} s`, `${bres.peakMiB.toFixed(0)} MiB peak`);
+      } finally {
+        await dropDatabase(dialect, bdst).catch(() => {});
+      }
+    }
     if (dialect === 'mariadb') {
       // The same restore with dialectOptions.permitLocalInfile: LOAD DATA LOCAL INFILE per table.
       const inf = `dbs_bench_${tag}_inf`;
@@ -132,6 +150,13 @@ async function benchDialect(dialect: Dialect): Promise<void> {
         if (r2.rows !== ROWS) throw new Error(`restored ${r2.rows} rows, expected ${ROWS}`);
         row('restore, permitLocalInfile (LOAD DATA)', `${r2.seconds.toFixed(2)} s`, `${nativeLoad}: ${nativeRestore.toFixed(2)} s`, { ok: r2.seconds <= 1.25 * nativeRestore, text: '<= 1.25x' });
         row('  peak memory (restore process)', `${r2.peakMiB.toFixed(0)} MiB`, '', { ok: r2.peakMiB < 128, text: '< 128 MiB' });
+        if (BASELINE) {
+          await dropDatabase(dialect, inf);
+          await createDatabase(dialect, inf);
+          const b2 = runChild(['restore', dialect, inf, payload, 'infile'], BASELINE);
+          if (b2.rows !== ROWS) throw new Error(`baseline restored ${b2.rows} rows, expected ${ROWS}`);
+          row('  before (baseline build): LOAD DATA', `${b2.seconds.toFixed(2)} s`, `${b2.peakMiB.toFixed(0)} MiB peak`);
+        }
       } finally {
         await dropDatabase(dialect, inf).catch(() => {});
       }

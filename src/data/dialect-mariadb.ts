@@ -136,7 +136,14 @@ async function capturePlan(conn: MariaConnection, model: ModelInfo): Promise<Pla
 function cellFrom(out: ByteWriter, tag: number, value: Buffer, start: number, end: number): void {
   out.byte(tag);
   out.varint(end - start);
-  if (out.buffer.length - out.length >= end - start) {
+  const room = out.buffer.length - out.length >= end - start;
+  if (room && end - start <= 48) {
+    // Most cells are short: a loop beats Buffer.copy's per-call cost (profiled: 120 ms per 1M rows).
+    const target = out.buffer;
+    let at = out.length;
+    for (let i = start; i < end; i++) target[at++] = value[i];
+    out.length = at;
+  } else if (room) {
     value.copy(out.buffer, out.length, start, end);
     out.length += end - start;
   } else out.bytes(value.subarray(start, end));
