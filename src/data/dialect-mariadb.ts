@@ -83,7 +83,7 @@ type PlanPart = { sql: string; column: number; run?: PackedRun };
 async function capturePlan(conn: MariaConnection, model: ModelInfo): Promise<PlanPart[]> {
   const info = await rowsOf(
     conn,
-    'SELECT column_name AS n, data_type AS t, character_octet_length AS o, character_set_name AS c, @@character_set_results AS r FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
+    'SELECT column_name AS n, data_type AS t, character_octet_length AS o, character_set_name AS c, @@character_set_results AS r, @@max_allowed_packet AS p FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
     [model.schema ?? null, model.table],
   );
   const byName = new Map(info.map((r) => [String(r.n), r]));
@@ -115,7 +115,8 @@ async function capturePlan(conn: MariaConnection, model: ModelInfo): Promise<Pla
       single(i);
       return;
     }
-    if (runBytes + bytes + 8 > PACKED_RUN_BYTES) close();
+    // A packed value longer than max_allowed_packet would come back NULL (the server cuts it).
+    if (runBytes + bytes + 8 > Math.min(PACKED_RUN_BYTES, Number(r.p) / 4)) close();
     if (!sql.length) first = i;
     const col = q(c.column);
     if (plain) sql.push(`IFNULL(CAST(${col} AS BINARY), '')`);
