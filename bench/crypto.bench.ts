@@ -82,12 +82,12 @@ const sealed = await sealEnvelope([{ passphrase: 'bench', kdf: { memoryKiB: 256,
 const opened = await openEnvelope(sealed.header, { passphrase: 'bench' });
 // One plaintext, several runs: bench only (encryptStream refuses to reuse a Sealed). Timed runs
 // drop their output as a pipeline does; one untimed run per backend keeps it for the decrypt runs.
-const encryptRun = async (aes: AesGcmBackend, input: Uint8Array[], keep?: Uint8Array[]) => {
-  for await (const part of encryptSegments(feed(input), streamKeysOf(sealed), { aes })) keep?.push(part);
+const encryptRun = async (aes: AesGcmBackend, input: Uint8Array[], keep?: Uint8Array[], envelope = sealed) => {
+  for await (const part of encryptSegments(feed(input), streamKeysOf(envelope), { aes })) keep?.push(part);
 };
-const decryptRun = async (aes: AesGcmBackend, cipher: Uint8Array[], expected: number) => {
+const decryptRun = async (aes: AesGcmBackend, cipher: Uint8Array[], expected: number, envelope: typeof opened | typeof sealed = opened) => {
   let got = 0;
-  for await (const part of decryptStream(feed(cipher), opened, { aes })) got += part.length;
+  for await (const part of decryptStream(feed(cipher), envelope, { aes })) got += part.length;
   if (got !== expected) throw new Error(`${aes.name}: decrypted ${got} of ${expected} bytes`);
 };
 
@@ -108,6 +108,12 @@ if (hasAge) {
   ageRecipient = /public key: (age1\S+)/.exec(readFileSync(join(ageDir, 'key.txt'), 'utf8'))![1];
   writeFileSync(join(ageDir, 'plain'), data);
 }
+// Smaller segments, the writer's choice (Chromium is 2-3x faster below ~1 MiB; see the Chromium rows):
+// what they cost node:crypto here.
+const SMALL_SEGMENT = 512 * 1024;
+const sealedSmall = await sealEnvelope([{ passphrase: 'bench', kdf: { memoryKiB: 256, passes: 1, parallelism: 1 } }], { segmentSize: SMALL_SEGMENT });
+const smallCipher: Uint8Array[] = [];
+await encryptRun(nodeAesGcm, input, smallCipher, sealedSmall);
 const timings = new Map<string, Timing[]>();
 const record = (name: string, t: Timing) => timings.set(name, [...(timings.get(name) ?? []), t]);
 try {
@@ -127,6 +133,8 @@ try {
       record(`${aes.name} enc`, await timeBoth(() => encryptRun(aes, input), 1));
       record(`${aes.name} dec`, await timeBoth(() => decryptRun(aes, ciphers.get(aes)!, size), 1));
     }
+    record('node small enc', await timeBoth(() => encryptRun(nodeAesGcm, input, undefined, sealedSmall), 1));
+    record('node small dec', await timeBoth(() => decryptRun(nodeAesGcm, smallCipher, size, sealedSmall), 1));
     if (hasAge) {
       record('age enc', commandBoth(['age', '-r', ageRecipient, '-o', join(ageDir, 'cipher'), join(ageDir, 'plain')]));
       record('age dec', commandBoth(['age', '-d', '-i', join(ageDir, 'key.txt'), '-o', join(ageDir, 'back'), join(ageDir, 'cipher')]));
@@ -151,7 +159,10 @@ for (const aes of fast) {
   row(`${label} encrypt`, both(size, enc), anchor(ageEnc), aes === nodeAesGcm ? target(1500, enc) : undefined);
   row(`${label} decrypt`, both(size, dec), anchor(ageDec), aes === nodeAesGcm ? target(2000, dec) : undefined);
 }
+row(`node, ${SMALL_SEGMENT >> 10} KiB segments, encrypt`, both(size, best(timings.get('node small enc')!)), anchor(ageEnc), target(1500, best(timings.get('node small enc')!)));
+row(`node, ${SMALL_SEGMENT >> 10} KiB segments, decrypt`, both(size, best(timings.get('node small dec')!)), anchor(ageDec), target(2000, best(timings.get('node small dec')!)));
 ciphers.clear();
+smallCipher.length = 0;
 rawParts.length = 0;
 {
   const n = nobleMiB * MiB;
@@ -193,4 +204,34 @@ section('Argon2id at the defaults (64 MiB, t=3, p=1)');
 const salt = new Uint8Array(16).fill(7);
 const wasmS = (await timeBoth(() => deriveKey('benchmark passphrase', salt, DEFAULT_KDF))).wall;
 const nobleS = (await timeBoth(() => nobleArgon2id('benchmark passphrase', salt, { m: 65536, t: 3, p: 1, dkLen: 32 }), 2)).wall;
-row(`hash-wasm (shipped), best of ${RUNS}`, `${fmt(wasmS, 2)} s`, `@noble/hashes ${fmt(nobleS, 2)} s; issue: ~0.24 s`);
+row(`hash-wasm in-thread, best of ${RUNS}`, `${fmt(wasmS, 2)} s`, `@noble/hashes ${fmt(nobleS, 2)} s; issue: ~0.24 s`);
+{
+  // The Node entry's path: the same derivation on a worker thread; the event loop's longest stall meanwhile.
+  const { deriveOnWorker, closeKdfWorker } = await import('../src/crypto/kdf-worker.node.js');
+  const { passphraseBytes } = await import('../src/crypto/kdf.js');
+  const password = passphraseBytes('benchmark passphrase');
+  await deriveOnWorker(password, salt, { memoryKiB: 8, passes: 1, parallelism: 1 }); // thread started
+  const stall = async (fn: () => Promise<unknown>) => {
+    let last = performance.now();
+    let longest = 0;
+    const timer = setInterval(() => {
+      longest = Math.max(longest, performance.now() - last);
+      last = performance.now();
+    }, 2);
+    await fn();
+    clearInterval(timer);
+    return Math.max(longest, performance.now() - last);
+  };
+  let workerS = Infinity;
+  let workerStall = Infinity;
+  let threadStall = Infinity;
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    workerStall = Math.min(workerStall, await stall(() => deriveOnWorker(password, salt, DEFAULT_KDF)));
+    workerS = Math.min(workerS, (performance.now() - t0) / 1000);
+    threadStall = Math.min(threadStall, await stall(() => deriveKey('benchmark passphrase', salt, DEFAULT_KDF, { inThread: true })));
+  }
+  await closeKdfWorker();
+  row(`hash-wasm on a worker thread (Node entry), best of ${RUNS}`, `${fmt(workerS, 2)} s`,
+    `event loop stalled ${fmt(workerStall, 0)} ms (in-thread: ${fmt(threadStall, 0)} ms)`);
+}
