@@ -1,7 +1,7 @@
 // Verify-after-write, done in one walk over the blocks: a clean container passes; a block that
 // needs healing, blocks lost in both copies, a different security header, or a payload that does
 // not decrypt are all refused. Also: the capture read ahead while the envelope is sealed stops
-// (and closes the database read) when sealing fails.
+// (and closes the database read) when sealing fails; a backup with Argon2id on the worker thread.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequelize } from 'sequelize';
 import { computeLayout } from '../../src/container/format.js';
-import { AuthenticationError, UsageError, VerificationError } from '../../src/errors.js';
+import { AuthenticationError, UsageError, VerificationError, WrongPassphraseError } from '../../src/errors.js';
 import { collect, memorySource } from '../../src/io/memory.js';
-import { createBackup, inspectBackup, verifyWritten } from '../../src/pipeline/api.js';
+import { createBackup, inspectBackup, validateBackup, verifyWritten } from '../../src/pipeline/api.js';
 import { compressStream, readAhead } from '../../src/pipeline/compress.js';
 import { capture, encryptStream, sealEnvelope, writeContainer, type Sealed } from '../../src/pipeline/layers.js';
 import { defineTestApp, seedTestApp, syncTestApp, testAppRegistry } from '../apps/app.js';
@@ -111,6 +111,18 @@ test('createBackup: a bad recipient is a usage error and the capture started mea
   // The connection is still usable (the read ahead was closed, not left hanging).
   const [rows] = await source.query('SELECT 1 AS one');
   assert.equal(rows, [{ one: 1 }]);
+});
+
+test('createBackup with Argon2id on the worker thread and endKdfThread: capture overlaps, verified; later derivations start a new thread', async () => {
+  await import('../../src/crypto/kdf-worker.node.js');
+  const made = await createBackup('worker pass', { sequelize: source, registry, kdf, endKdfThread: true });
+  assert.is(made.verified, 'decryption');
+  assert.ok(made.rows > 0);
+  const report = await validateBackup(made.bytes!, 'worker pass');
+  assert.ok(report.ok && report.decrypted && !report.healed);
+  await rejects(() => validateBackup(made.bytes!, 'wrong pass'), (e) => e instanceof WrongPassphraseError);
+  const { closeKdfWorker } = await import('../../src/crypto/kdf-worker.node.js');
+  await closeKdfWorker();
 });
 
 test.run();

@@ -79,6 +79,8 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       app,
       logger,
       onProgress: ctx.progress(args),
+      // One command per process: no other derivation can be waiting on the Argon2id thread.
+      endKdfThread: true,
     });
     const report = {
       command: 'backup',
