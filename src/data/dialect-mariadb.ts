@@ -110,7 +110,7 @@ export async function capturePlan(conn: MariaConnection, model: ModelInfo): Prom
     const results = r && r.r !== null && r.r !== 'binary' ? String(r.r) : null;
     const bytes = r?.o === null || r?.o === undefined ? 64 : Number(r.o);
     const plain = PLAIN_TYPES.has(type);
-    const packable = r && !FLOAT_TYPES.has(c.type) && (plain || (SIZED_TYPES.has(type) && bytes <= PACKED_CELL_BYTES)) && (results === null || /^[a-z0-9_]+$/.test(results));
+    const packable = r && (!FLOAT_TYPES.has(c.type) || type === 'double') && (plain || (SIZED_TYPES.has(type) && bytes <= PACKED_CELL_BYTES)) && (results === null || /^[a-z0-9_]+$/.test(results));
     if (!packable) {
       close();
       single(i);
