@@ -152,6 +152,10 @@ export function workerAesGcm(options: WorkerAesGcmOptions = {}): WorkerAesGcmBac
 
   function call(thread: Thread, message: Record<string, unknown>, transfer: Transferable[] = []): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
+      if (!threads?.includes(thread)) {
+        reject(new Error('AES worker ended before the operation was sent'));
+        return;
+      }
       if (idle) clearTimeout(idle);
       idle = undefined;
       const id = nextId++;
@@ -192,7 +196,7 @@ export function workerAesGcm(options: WorkerAesGcmOptions = {}): WorkerAesGcmBac
       data.set(part, at);
       at += part.length;
     }
-    const reply = await call(thread, { op, slot, nonce: nonce.slice(), aad: aad.slice(), data: data.buffer }, [data.buffer]);
+    const reply = await call(thread, { op, slot, nonce, aad, data: data.buffer }, [data.buffer]);
     if (reply.spare && spares.length < count * perWorker) spares.push(reply.spare);
     if (reply.error !== undefined) throw new Error(`AES worker: ${reply.error}`);
     return reply;
