@@ -51,11 +51,11 @@ test('the header holds no secret: not the passphrase, data key or derived key; o
   assert.equal(info, { version: 1, suite: 'AES-256-GCM STREAM', segmentSize: 1024, headerLength: sealed.header.length, slots: [{ type: 'passphrase', kdf: FAST_KDF, saltLength: 16 }] });
 });
 
-test('the default parameters are written and read back (64 MiB, t=3, p=1, 1 MiB segments)', async () => {
+test('the default parameters are written and read back (64 MiB, t=3, p=1, 512 KiB segments)', async () => {
   const sealed = await sealEnvelope([{ passphrase: 'defaults' }]);
   const info = describeEnvelope(sealed.header);
   assert.equal(info.slots[0], { type: 'passphrase', kdf: { memoryKiB: 65536, passes: 3, parallelism: 1 }, saltLength: 16 });
-  assert.is(info.segmentSize, 1 << 20);
+  assert.is(info.segmentSize, 512 << 10);
   const plain = seededBytes(3 << 20, 9);
   const { back } = await roundTrip(sealed.header, sealed, { passphrase: 'defaults' }, plain);
   assert.is(hex(back), hex(plain));

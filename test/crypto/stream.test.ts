@@ -137,7 +137,7 @@ test('a Sealed encrypts one stream only (GCM nonces must never cover two plainte
 test('a payload of 256 MiB streams through encrypt and decrypt in bounded memory', async () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const big = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }]); // 1 MiB segments
+  const big = await sealEnvelope([{ passphrase: 'pw', kdf: FAST_KDF }]); // default (512 KiB) segments
   const bigOpened = await openEnvelope(big.header, { passphrase: 'pw' });
   const pattern = seededBytes(1 << 20, 11);
   const total = 256;
