@@ -143,22 +143,37 @@ export async function writeFileAtomic(target: string, stream: ByteStream, option
   }
   let size = 0;
   let stage = 'write';
-  try {
-    for await (const chunk of stream) {
-      options.signal?.throwIfAborted();
-      let done = 0;
-      while (done < chunk.length) {
-        let bytesWritten;
-        try {
-          ({ bytesWritten } = await handle.write(chunk, done, chunk.length - done, size + done));
-        } catch (error) {
-          throw describe(path, error);
-        }
-        done += bytesWritten;
-      }
-      size += chunk.length;
-      options.onProgress?.(size);
+  // One write in flight while the next chunk is produced (chunks are the receiver's to keep), so
+  // the producer does not stall while libuv's thread pool, shared with compression, writes.
+  let writing: Promise<void> | undefined;
+  let writeFailed: { error: unknown } | undefined;
+  const settle = async () => {
+    await writing;
+    writing = undefined;
+    if (writeFailed) throw describe(path, writeFailed.error);
+  };
+  const file = handle;
+  const writeAt = async (chunk: Uint8Array, at: number) => {
+    let done = 0;
+    while (done < chunk.length) {
+      const { bytesWritten } = await file.write(chunk, done, chunk.length - done, at + done);
+      done += bytesWritten;
     }
+    options.onProgress?.(at + chunk.length);
+  };
+  try {
+    try {
+      for await (const chunk of stream) {
+        options.signal?.throwIfAborted();
+        await settle();
+        writing = writeAt(chunk, size).catch((error) => void (writeFailed = { error }));
+        size += chunk.length;
+      }
+    } finally {
+      // Also when the stream failed: no write may still run when the file is closed and removed.
+      await writing;
+    }
+    await settle();
     try {
       await handle.sync();
       await handle.close();
