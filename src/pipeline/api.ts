@@ -512,6 +512,8 @@ export interface RestoreOptions {
   restoreRoots?: string[];
   storageRoot?: string;
   registry?: unknown;
+  /** End the Argon2id thread once the passphrase is checked (as BackupOptions.endKdfThread; the CLI sets it). */
+  endKdfThread?: boolean;
   logger?: LoggerLike;
   onProgress?: ProgressListener;
 }
@@ -531,6 +533,7 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
   return withReader(input, async (reader) => {
     // The passphrase first (a wrong one is told at once), then every block, before the database is touched.
     const opened = await openEnvelope(reader.meta, identity);
+    if (options.endKdfThread) await (await import('../crypto/kdf-worker.node.js')).closeKdfWorker();
     const integrity = await reader.validate();
     if (!integrity.ok) throw new UnrecoverableBlocksError(failedBlocks(integrity), integrity, 'nothing was restored');
     reportHealing(integrity, logger, 'the backup');

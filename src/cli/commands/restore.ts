@@ -32,6 +32,8 @@ export const restoreCommand: CommandModule<GlobalArgs, Args> = {
       registry: config.registry,
       logger,
       onProgress: ctx.progress(args),
+      // One command per process: nothing else waits on the Argon2id thread; its memory is freed at once.
+      endKdfThread: true,
     });
     ctx.exitCode = result.healed ? EXIT.HEALED : EXIT.OK;
     const parts = [
