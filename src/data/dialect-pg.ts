@@ -142,7 +142,16 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
   const write = async (stream: Writable, data: Uint8Array | string) => {
     if (pendingError) throw pendingError;
     if (!stream.write(data)) {
-      await Promise.race([once(stream, 'drain'), once(stream, 'error').then(([e]) => { throw e; })]);
+      // The listener that loses the race is removed (abort), so waits do not pile up listeners.
+      const settled = new AbortController();
+      try {
+        await Promise.race([
+          once(stream, 'drain', { signal: settled.signal }),
+          once(stream, 'error', { signal: settled.signal }).then(([e]) => { throw e; }),
+        ]);
+      } finally {
+        settled.abort();
+      }
     }
   };
 
