@@ -667,6 +667,7 @@ class Reader implements ContainerReader {
         const scanned = await batch.promise;
         if (!scanned.placed) {
           rewind = batch;
+          freeRun(scanned.windows);
           return;
         }
         for (const [n, r] of scanned.results.entries()) {
@@ -674,6 +675,8 @@ class Reader implements ContainerReader {
           const data = r.dataAt >= 0 ? scanned.windows[r.dataIn].subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
           yield settle(i, r, r.heads, data);
         }
+        // Handed-out data were copies (settle): the windows serve a later run.
+        freeRun(scanned.windows);
         return;
       }
       const { buffer: back, results, data: own } = await batch.promise;
@@ -714,10 +717,25 @@ class Reader implements ContainerReader {
       for (let c = Math.floor(first / MANIFEST_CHUNK_BLOCKS); c <= Math.floor((first + count - 1) / MANIFEST_CHUNK_BLOCKS); c++) if (!haveChunk[c]) return false;
       return true;
     };
-    // Reads a run of frames into a buffer of its own (it is transferred to a worker).
+    // Reads a run of frames into a buffer of its own (it is transferred to a worker). With
+    // `readInto`, the run buffers that come back from the workers are reused (`freeRuns`) instead
+    // of a fresh buffer per read; the bytes read are the same either way.
+    const source = this.source;
+    const freeRuns: ArrayBuffer[] = [];
     const readOwn = async (pos: number, length: number) => {
-      const bytes = await this.source.read(pos, length);
+      if (source.readInto) {
+        const n = freeRuns.findIndex((b) => b.byteLength >= length);
+        const target = new Uint8Array(n === -1 ? new ArrayBuffer(length) : freeRuns.splice(n, 1)[0], 0, length);
+        const got = await source.readInto(pos, target);
+        return got === length ? target : target.subarray(0, got);
+      }
+      const bytes = await source.read(pos, length);
       return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBufferCtor) ? bytes : bytes.slice();
+    };
+    // A run's windows, back from a worker (or from this thread) and done with: kept for later runs.
+    const freeRun = (windows: Uint8Array[]) => {
+      if (!source.readInto) return;
+      for (const w of windows) if (w.buffer instanceof ArrayBuffer && freeRuns.length < 8) freeRuns.push(w.buffer);
     };
     const tools = this.tools;
 

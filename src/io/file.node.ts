@@ -21,6 +21,16 @@ export async function fileSource(path: string): Promise<ByteSource> {
       }
       return got === want ? buffer : buffer.subarray(0, got);
     },
+    async readInto(offset, target) {
+      const want = Math.max(0, Math.min(target.length, size - offset));
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await handle.read(target, got, want - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got;
+    },
     async close() {
       await handle.close();
     },

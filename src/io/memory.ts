@@ -8,6 +8,12 @@ export function memorySource(bytes: Uint8Array): ByteSource {
       const start = Math.max(0, Math.min(offset, bytes.length));
       return bytes.slice(start, Math.min(bytes.length, start + Math.max(0, length)));
     },
+    async readInto(offset, target) {
+      const start = Math.max(0, Math.min(offset, bytes.length));
+      const part = bytes.subarray(start, Math.min(bytes.length, start + target.length));
+      target.set(part);
+      return part.length;
+    },
   };
 }
 

@@ -8,6 +8,12 @@ export interface ByteSource {
   readonly size: number;
   /** Up to `length` bytes from `offset` (fewer only at the end). The result is the caller's to keep. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads up to `target.length` bytes from `offset` into `target` (fewer only at the end)
+   * and returns how many. Same bytes as `read`; lets a caller reuse its buffers instead of taking a
+   * fresh one per read. Callers must fall back to `read` when it is absent.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   close?(): Promise<void>;
 }
 
