@@ -50,6 +50,8 @@ async function tableExists(client: Client, t: { table: string; schema?: string }
 const MSG_COPY_DATA = 0x64; // 'd'
 const MSG_COPY_DONE = 0x63; // 'c'
 const MSG_ERROR = 0x45; // 'E'
+// Copies up to this many bytes byte by byte (no subarray object per row); longer ones with set().
+const SMALL_COPY = 128;
 
 interface PgConnection {
   stream: Readable;
@@ -129,34 +131,38 @@ class CopyOut extends Readable {
         this.left = this.head.readUInt32BE(1) - 4;
         if (this.left === 0) {
           this.headAt = 0;
-          if (this.endOfMessage(chunk.subarray(i))) return;
+          if (this.endOfMessage(chunk, i)) return;
         }
         continue;
       }
       const take = Math.min(this.left, n - i);
       if (this.code === MSG_COPY_DATA) {
         if (this.at + take > this.frame.length) this.grow(this.at + take);
-        this.frame.set(take === n && i === 0 ? chunk : chunk.subarray(i, i + take), this.at);
+        const frame = this.frame;
+        if (take <= SMALL_COPY) {
+          // A row is usually shorter than this: a plain loop, without the view that set() needs.
+          for (let k = 0, to = this.at; k < take; k++) frame[to + k] = chunk[i + k];
+        } else frame.set(take === n ? chunk : chunk.subarray(i, i + take), this.at);
         this.at += take;
       }
       i += take;
       this.left -= take;
       if (this.left === 0) {
         this.headAt = 0;
-        if (this.endOfMessage(chunk.subarray(i))) return;
+        if (this.endOfMessage(chunk, i)) return;
       }
     }
   }
 
   /** A message is complete; true when the COPY is over (the rest went back to pg). */
-  private endOfMessage(rest: Buffer): boolean {
+  private endOfMessage(chunk: Buffer, next: number): boolean {
     if (this.code === MSG_COPY_DATA) {
       if (this.at - FRAME_HEAD >= BATCH_BYTES && this.frame[this.at - 1] === 10) this.emitFrame();
       return false;
     }
     if (this.code !== MSG_COPY_DONE) return false; // CopyOutResponse, notices, parameter status
     this.emitFrame();
-    this.detach(rest);
+    this.detach(chunk.subarray(next));
     this.push(null);
     return true;
   }
