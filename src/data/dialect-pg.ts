@@ -3,9 +3,9 @@
 // keys dropped and re-added (validated) inside it, sequences reset afterwards.
 import type { Sequelize } from 'sequelize';
 import type { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { to as copyTo, from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
-import { Readable, type Writable } from 'node:stream';
+import type { Writable, Readable } from 'node:stream';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
 import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
@@ -40,168 +40,6 @@ async function tableExists(client: Client, t: { table: string; schema?: string }
   return r.rows[0].ok === true;
 }
 
-// COPY TO STDOUT read straight off the connection's socket (as pg-copy-streams' `to` does, which
-// it replaces for capture): the CopyData message bodies are copied once, directly into record
-// frames of about BATCH_BYTES that end at a line end, so no Buffer is made per row or per socket
-// chunk (measured: the per-row slices and copies were most of the capture's garbage). Other
-// messages inside the COPY (notices, parameter status) are skipped; an ErrorResponse, and every
-// byte after CopyDone, are handed back to pg's own parser, which then calls handleError /
-// handleCommandComplete / handleReadyForQuery on this object (pg's "submittable" contract).
-const MSG_COPY_DATA = 0x64; // 'd'
-const MSG_COPY_DONE = 0x63; // 'c'
-const MSG_ERROR = 0x45; // 'E'
-// Copies up to this many bytes byte by byte (no subarray object per row); longer ones with set().
-const SMALL_COPY = 128;
-
-interface PgConnection {
-  stream: Readable;
-  query(text: string): void;
-}
-
-class CopyOut extends Readable {
-  private connection: PgConnection | null = null;
-  private pgHandler: ((data: Buffer) => void) | null = null;
-  private readonly onReadable = () => this.forward();
-  private wanted = false;
-  private forwarding = false;
-  private detached = false;
-  // Message decoder state: header bytes read so far (code + u32 length), body bytes left.
-  private head = Buffer.alloc(5);
-  private headAt = 0;
-  private left = 0;
-  private code = 0;
-  // The frame being filled: FRAME_HEAD free bytes, then `at - FRAME_HEAD` bytes of COPY text.
-  private frame = CopyOut.alloc(FRAME_HEAD + BATCH_BYTES + (64 << 10));
-  private at = FRAME_HEAD;
-
-  constructor(private readonly text: string) {
-    super({ objectMode: true, highWaterMark: 2 });
-  }
-
-  /** Uninitialised memory (every byte is written before it is read), as a plain Uint8Array. */
-  private static alloc(size: number): Uint8Array {
-    const b = Buffer.allocUnsafeSlow(size);
-    return new Uint8Array(b.buffer, b.byteOffset, size);
-  }
-
-  submit(connection: PgConnection): void {
-    this.connection = connection;
-    const stream = connection.stream;
-    const listeners = stream.listeners('data') as ((data: Buffer) => void)[];
-    if (listeners.length !== 1) throw new Error(`internal: expected one data listener on the PostgreSQL socket, found ${listeners.length}`);
-    this.pgHandler = listeners[0];
-    stream.removeListener('data', this.pgHandler);
-    stream.pause();
-    stream.on('readable', this.onReadable);
-    connection.query(this.text);
-    this.forward();
-  }
-
-  override _read(): void {
-    this.wanted = true;
-    this.forward();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // The connection is thrown away by the reader's close(); stop reading from its socket.
-    if (this.connection && !this.detached) this.connection.stream.removeListener('readable', this.onReadable);
-    callback(error);
-  }
-
-  private forward(): void {
-    if (this.forwarding || !this.wanted || !this.connection || this.detached) return;
-    this.forwarding = true;
-    try {
-      let chunk: Buffer | null;
-      while (this.wanted && !this.detached && (chunk = this.connection.stream.read() as Buffer | null) !== null) this.parse(chunk);
-    } finally {
-      this.forwarding = false;
-    }
-  }
-
-  private parse(chunk: Buffer): void {
-    let i = 0;
-    const n = chunk.length;
-    while (i < n) {
-      if (this.left === 0 && this.headAt < 5) {
-        if (this.headAt === 0 && chunk[i] === MSG_ERROR) return this.detach(chunk.subarray(i));
-        while (this.headAt < 5 && i < n) this.head[this.headAt++] = chunk[i++];
-        if (this.headAt < 5) return;
-        this.code = this.head[0];
-        this.left = this.head.readUInt32BE(1) - 4;
-        if (this.left === 0) {
-          this.headAt = 0;
-          if (this.endOfMessage(chunk, i)) return;
-        }
-        continue;
-      }
-      const take = Math.min(this.left, n - i);
-      if (this.code === MSG_COPY_DATA) {
-        if (this.at + take > this.frame.length) this.grow(this.at + take);
-        const frame = this.frame;
-        if (take <= SMALL_COPY) {
-          // A row is usually shorter than this: a plain loop, without the view that set() needs.
-          for (let k = 0, to = this.at; k < take; k++) frame[to + k] = chunk[i + k];
-        } else frame.set(take === n ? chunk : chunk.subarray(i, i + take), this.at);
-        this.at += take;
-      }
-      i += take;
-      this.left -= take;
-      if (this.left === 0) {
-        this.headAt = 0;
-        if (this.endOfMessage(chunk, i)) return;
-      }
-    }
-  }
-
-  /** A message is complete; true when the COPY is over (the rest went back to pg). */
-  private endOfMessage(chunk: Buffer, next: number): boolean {
-    if (this.code === MSG_COPY_DATA) {
-      if (this.at - FRAME_HEAD >= BATCH_BYTES && this.frame[this.at - 1] === 10) this.emitFrame();
-      return false;
-    }
-    if (this.code !== MSG_COPY_DONE) return false; // CopyOutResponse, notices, parameter status
-    this.emitFrame();
-    this.detach(chunk.subarray(next));
-    this.push(null);
-    return true;
-  }
-
-  private emitFrame(): void {
-    if (this.at === FRAME_HEAD) return;
-    const frame = this.frame.subarray(0, this.at);
-    this.frame = CopyOut.alloc(this.frame.length);
-    this.at = FRAME_HEAD;
-    if (!this.push(frame)) this.wanted = false;
-  }
-
-  private grow(need: number): void {
-    const bigger = CopyOut.alloc(Math.max(need, this.frame.length * 2));
-    bigger.set(this.frame.subarray(0, this.at));
-    this.frame = bigger;
-  }
-
-  /** Gives the socket back to pg's parser, with the bytes read past the COPY. */
-  private detach(rest: Buffer): void {
-    const stream = this.connection!.stream;
-    const handler = this.pgHandler!;
-    this.detached = true;
-    stream.removeListener('readable', this.onReadable);
-    stream.on('data', handler);
-    if (rest.length) handler(rest);
-    // pg's handler may pause the socket itself; resume once it has returned.
-    process.nextTick(() => stream.resume());
-  }
-
-  handleError(error: Error): void {
-    this.destroy(error);
-  }
-
-  handleCommandComplete(): void {}
-
-  handleReadyForQuery(): void {}
-}
-
 export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
   const cm = manager(sequelize);
   const client = (await cm.getConnection({ type: 'SELECT' })) as Client;
@@ -224,19 +62,51 @@ export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: M
     },
     async *rows(model: ModelInfo): AsyncGenerator<RowBatch> {
       const columns = model.columns.map((c) => q(c.column)).join(', ');
-      const stream = client.query(new CopyOut(`COPY ${qt(model)} (${columns}) TO STDOUT`) as never) as unknown as CopyOut;
+      const stream = client.query(copyTo(`COPY ${qt(model)} (${columns}) TO STDOUT`)) as unknown as Readable;
       const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
       const bytea = model.columns.map((c) => c.type === 'BLOB');
+      // COPY data arrives in chunks that split rows anywhere. Complete lines are copied once, into
+      // a record frame with FRAME_HEAD bytes left free for the record header and row count.
+      let parts: Buffer[] = [];
+      let size = 0;
+      const flush = function* (final: boolean): Generator<RowBatch> {
+        if (size === 0) return;
+        let cut = size;
+        if (!final) {
+          cut = -1;
+          let base = size;
+          for (let p = parts.length - 1; p >= 0 && cut < 0; p--) {
+            base -= parts[p].length;
+            const at = parts[p].lastIndexOf(10);
+            if (at >= 0) cut = base + at + 1;
+          }
+          if (cut <= 0) return;
+        }
+        const frame = new Uint8Array(FRAME_HEAD + cut);
+        let at = 0;
+        const rest: Buffer[] = [];
+        for (const part of parts) {
+          const take = Math.min(part.length, cut - at);
+          if (take > 0) frame.set(take === part.length ? part : part.subarray(0, take), FRAME_HEAD + at);
+          if (take < part.length) rest.push(Buffer.from(part.subarray(Math.max(0, take))));
+          at += Math.max(0, take);
+        }
+        parts = rest;
+        size -= cut;
+        const bytes = frame.subarray(FRAME_HEAD);
+        let rows = 0;
+        for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) rows++;
+        if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
+        yield { kind: 'pgcopy', bytes, rows, frame };
+      };
       let finished = false;
       try {
-        // CopyOut yields record frames of whole lines, FRAME_HEAD bytes free in front.
-        for await (const frame of stream) {
-          const bytes = (frame as Uint8Array).subarray(FRAME_HEAD);
-          let rows = 0;
-          for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) rows++;
-          if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
-          yield { kind: 'pgcopy', bytes, rows, frame: frame as Uint8Array };
+        for await (const chunk of stream) {
+          parts.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size >= BATCH_BYTES) yield* flush(false);
         }
+        yield* flush(true);
         finished = true;
       } finally {
         // Stopped mid-COPY (the consumer went away, or an error): the connection is in the middle
