@@ -1,4 +1,7 @@
 // Small byte helpers for the security layer (no Node-only APIs, so they run in browsers too).
+import { concatBytes } from '../io/memory.js';
+
+export { concatBytes };
 
 export const textEncoder = new TextEncoder();
 
@@ -10,17 +13,6 @@ export function randomBytes(length: number): Uint8Array {
   return out;
 }
 
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /** Constant-time equality (for MACs and digests). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

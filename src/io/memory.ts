@@ -48,11 +48,19 @@ export async function memorySpool(): Promise<Spool> {
 /** Concatenates a stream into one buffer (for whole-buffer helpers and tests). */
 export async function collect(stream: ByteStream | Iterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
+  for await (const part of stream) parts.push(part);
+  return joinBytes(parts);
+}
+
+/** One new buffer holding `parts` in order. */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return joinBytes(parts);
+}
+
+// Takes an array, not arguments: a stream may have more chunks than a call may have arguments.
+function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;
-  for await (const part of stream) {
-    parts.push(part);
-    total += part.length;
-  }
+  for (const part of parts) total += part.length;
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
