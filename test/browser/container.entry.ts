@@ -3,16 +3,7 @@
 // fresh file. Only the isomorphic entry is imported.
 import { protect, openContainer, healContainer, blobSource, collect, memorySource } from '../../src/index.js';
 import { computeLayout, HEAD_SIZE } from '../../src/container/format.js';
-
-function seeded(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { seededBytes as seeded } from '../helpers/seeded.js';
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));

@@ -5,18 +5,9 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { requireChromium, runInBrowser } from '../helpers/browser.js';
 import { protect } from '../../src/index.js';
+import { seededBytes as seeded } from '../helpers/seeded.js';
 
 const enabled = await requireChromium();
-
-function seeded(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 test('Chromium writes the same container as Node and heals a damaged Blob', async () => {
   if (!enabled) return;

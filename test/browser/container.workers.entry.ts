@@ -1,16 +1,7 @@
 // Runs inside Chromium: writes and heals a container with the block work on Web Workers
 // (worker.browser.ts served as /container-worker.js) and compares with the single-threaded path.
 import { protect, writeContainer, openContainer, collect, chunked, memorySource, webWorkerEngine } from '../../src/index.js';
-
-function seeded(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { seededBytes as seeded } from '../helpers/seeded.js';
 
 export default async function () {
   const engine = webWorkerEngine({ createWorker: () => new Worker('/container-worker.js', { type: 'module' }), workers: 2 });

@@ -9,26 +9,12 @@ import {
 } from '../../src/index.js';
 import { encryptSegments } from '../../src/crypto/stream.js';
 import { streamKeysOf } from '../../src/crypto/envelope.js';
+import { seededBytes } from '../helpers/seeded.js';
 
 interface Input {
   vectors: { name: string; bytes: string }[];
   node: { header: string; payload: string; passphrase: string; sha256: string };
   publicKey: string;
-}
-
-// The same xorshift32 as test/helpers/env.ts (which reads process.env, absent in a page).
-function seededBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 const fromB64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
