@@ -6,7 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { Readable } from 'node:stream';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
-import { FRAME_HEAD, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
+import { FRAME_HEAD, connectionManager, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
 import type { Cell } from './format.js';
 import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
@@ -22,14 +22,6 @@ const qt = (t: { table: string; schema?: string }) => quoteTable('mariadb', t);
 interface MariaConnection {
   query(sql: string | object, values?: unknown[]): Promise<unknown>;
   queryStream(sql: string | object, values?: unknown[]): AsyncIterable<unknown> & { close?: () => void };
-}
-interface ConnectionManager {
-  getConnection(options?: object): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
-  destroyConnection(connection: unknown): Promise<void>;
-}
-function manager(sequelize: Sequelize): ConnectionManager {
-  return (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
 }
 
 interface CastColumn {
@@ -189,7 +181,7 @@ function unpackRun(out: ByteWriter, value: Buffer, run: PackedRun, table: string
 }
 
 export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
-  const cm = manager(sequelize);
+  const cm = connectionManager(sequelize);
   const conn = (await cm.getConnection({ type: 'SELECT' })) as MariaConnection;
   let zone = '+00:00';
   let broken = false;
@@ -396,7 +388,7 @@ function loadField(out: ByteWriter, value: Cell): void {
 }
 
 export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWriter> {
-  const cm = manager(sequelize);
+  const cm = connectionManager(sequelize);
   const conn = (await cm.getConnection({ type: 'INSERT' })) as MariaConnection;
   // LOAD DATA LOCAL INFILE streams rows (several times faster than INSERTs) when the application
   // allows it (dialectOptions.permitLocalInfile); used for tables that start empty.

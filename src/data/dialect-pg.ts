@@ -11,21 +11,11 @@ import { quoteIdent, quoteTable } from './manifest.js';
 import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
 import { copyLine, parseCopyText } from './pgcopy.js';
 import type { Cell } from './format.js';
-import { FRAME_HEAD } from './dialect-types.js';
+import { FRAME_HEAD, connectionManager } from './dialect-types.js';
 
 const BATCH_BYTES = 256 << 10;
 const q = (name: string) => quoteIdent('postgres', name);
 const qt = (t: { table: string; schema?: string }) => quoteTable('postgres', t);
-
-interface ConnectionManager {
-  getConnection(options?: object): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
-  destroyConnection(connection: unknown): Promise<void>;
-}
-
-function manager(sequelize: Sequelize): ConnectionManager {
-  return (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
-}
 
 const SESSION = [
   "SET LOCAL TIME ZONE 'UTC'",
@@ -41,7 +31,7 @@ async function tableExists(client: Client, t: { table: string; schema?: string }
 }
 
 export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
-  const cm = manager(sequelize);
+  const cm = connectionManager(sequelize);
   const client = (await cm.getConnection({ type: 'SELECT' })) as Client;
   let broken = false;
   try {
@@ -132,7 +122,7 @@ export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: M
 }
 
 export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> {
-  const cm = manager(sequelize);
+  const cm = connectionManager(sequelize);
   const client = (await cm.getConnection({ type: 'INSERT' })) as Client;
   let dropped: { table: string; name: string; def: string }[] = [];
   let rebuilt: string[] = [];

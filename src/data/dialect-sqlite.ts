@@ -6,7 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { randomUUID } from 'node:crypto';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable, sequelizeOptions } from './manifest.js';
-import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
+import { connectionManager, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
 import { Cell, CellTag, SqliteNumber } from './format.js';
 
 const PAGE_ROWS = 2000;
@@ -27,10 +27,6 @@ interface Database {
   uuid?: string;
   filename?: string;
 }
-interface ConnectionManager {
-  getConnection(options?: object): Promise<unknown>;
-  releaseConnection(connection: unknown, force?: boolean): Promise<void> | void;
-}
 
 function all(db: Database, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows))));
@@ -41,7 +37,7 @@ function run(db: Database, sql: string, params: unknown[] = []): Promise<void> {
 
 /** A private connection (the shared one for an in-memory database). */
 async function connect(sequelize: Sequelize): Promise<{ db: Database; release: () => Promise<void> }> {
-  const cm = (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
+  const cm = connectionManager(sequelize);
   const uuid = `dbs-${randomUUID()}`;
   const db = (await cm.getConnection({ uuid })) as Database;
   const shared = db.filename === ':memory:' || db.filename === '';

@@ -1,4 +1,5 @@
 // What each dialect adapter provides to capture and restore.
+import type { Sequelize } from 'sequelize';
 import type { Cell } from './format.js';
 import type { ModelInfo } from './manifest.js';
 
@@ -67,4 +68,16 @@ export interface TargetWriter {
   commit(): Promise<void>;
   rollback(): Promise<void>;
   release(): Promise<void>;
+}
+
+/** The part of Sequelize's connection manager the dialects use to hold a private connection. */
+export interface ConnectionManager {
+  getConnection(options?: object): Promise<unknown>;
+  releaseConnection(connection: unknown, force?: boolean): Promise<void> | void;
+  destroyConnection(connection: unknown): Promise<void>;
+}
+
+/** Sequelize keeps it off its public types; every dialect reaches it the same way. */
+export function connectionManager(sequelize: Sequelize): ConnectionManager {
+  return (sequelize as unknown as { connectionManager: ConnectionManager }).connectionManager;
 }
