@@ -8,12 +8,11 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DataTypes, Sequelize } from 'sequelize';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { openContainer } from '../../src/container/index.js';
 import { decryptStream, openEnvelope } from '../../src/crypto/index.js';
 import { describePayload } from '../../src/data/inspect.js';
@@ -36,23 +35,7 @@ const queryLog = join(work, 'queries.log');
 let remoteDir = '';
 
 async function dbs(args: string[], env: Record<string, string> = { DBS_PASSPHRASE: PASS }) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await run(args, {
-    stdin: Readable.from([]) as never,
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    cwd: work,
-  });
-  return { code, stdout, stderr };
+  return runCli(args, { env, cwd: work });
 }
 
 /** A config exporting a function: each run gets its own Sequelize instance (run() closes it). */

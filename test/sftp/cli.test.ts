@@ -4,12 +4,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { protect } from '../../src/container/index.js';
 import { requireService, seededBytes } from '../helpers/env.js';
 import { probeSshd, startSshd, type Sshd } from '../helpers/sshd.js';
@@ -21,23 +19,7 @@ const sequelizeUrl = pathToFileURL(createRequire(import.meta.url).resolve('seque
 let remoteDir = '';
 
 async function dbs(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await run(args, {
-    stdin: Readable.from([]) as never,
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    cwd: work,
-  });
-  return { code, stdout, stderr };
+  return runCli(args, { env, cwd: work });
 }
 
 async function writeConfig(name: string, profile: Record<string, unknown>): Promise<string> {
