@@ -1,7 +1,7 @@
 // The isomorphic entry (Node and browser): codec, container, security. No Node-only imports here.
 export * from './errors.js';
 export * from './io/types.js';
-export { memorySource, blobSource, memorySpool, collect, chunked } from './io/memory.js';
+export { memorySource, blobSource, memorySpool, collect, chunked, concatBytes } from './io/memory.js';
 // codec (issue: foundation and codec)
 export { blockLayout, loadCodec, DEFAULT_PARITY, MAX_BLOCK_LENGTH, type BlockLayout, type Codec, type DecodeResult } from './integrity/codec.js';
 // container (issue: self-healing container)

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeContainer, openContainer, protect } from '../../src/container/index.js';
 import { workerEngine } from '../../src/container/pool.node.js';
-import { memorySource, collect, chunked } from '../../src/io/memory.js';
+import { memorySource, collect, chunked, concatBytes } from '../../src/io/memory.js';
 import { UnrecoverableBlocksError } from '../../src/errors.js';
 import { seededBytes, seededRandom } from '../helpers/env.js';
 
@@ -57,8 +57,8 @@ test('moved, lost and cut frames: workers walk them as the single thread does (s
   const layout = computeLayout({ blockSize: 65536, parity: 16, metaLength: META.length, blockCount: 81, payloadLength: PAYLOAD.length });
   const head = (c: number, i: number) => layout.blocks[c] + i * layout.fullFrame;
   const cases: [string, (b: Uint8Array) => Uint8Array][] = [
-    ['bytes inserted in copy 0', (b) => concat(b.subarray(0, head(0, 20) + 5000), new Uint8Array(777).fill(3), b.subarray(head(0, 20) + 5000))],
-    ['bytes deleted in copy 1', (b) => concat(b.subarray(0, head(1, 50) + 100), b.subarray(head(1, 50) + 100 + 4321))],
+    ['bytes inserted in copy 0', (b) => concatBytes(b.subarray(0, head(0, 20) + 5000), new Uint8Array(777).fill(3), b.subarray(head(0, 20) + 5000))],
+    ['bytes deleted in copy 1', (b) => concatBytes(b.subarray(0, head(1, 50) + 100), b.subarray(head(1, 50) + 100 + 4321))],
     ['heads of both copies zeroed here and there', (b) => {
       const d = b.slice();
       for (const [c, i] of [[0, 3], [1, 3], [0, 40], [1, 41], [0, 79]]) d.fill(0, head(c, i), head(c, i) + HEAD_SIZE);
@@ -101,15 +101,6 @@ test('Balance: the calling thread takes a batch only while every worker holds tw
   await second;
 });
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 test.after(() => engine.close());
 test.run();

@@ -3,6 +3,8 @@
 // are inflated with the browser's own DecompressionStream, only as far as the Header record
 // reaches; then the record (section "Payload") is parsed. Nothing else is decompressed.
 
+import { concatBytes } from './dbs.js';
+
 const COMPRESSION_MAGIC = [0x44, 0x42, 0x53, 0x5a]; // "DBSZ"
 const STREAM_HEADER_LENGTH = 12;
 const FRAME_HEADER_LENGTH = 12;
@@ -25,16 +27,6 @@ export interface ContentsSummary {
   createdAt?: string;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 async function inflateRaw(body: Uint8Array, rawLength: number): Promise<Uint8Array> {
   const stream = new Blob([body as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
   const parts: Uint8Array[] = [];
@@ -47,7 +39,7 @@ async function inflateRaw(body: Uint8Array, rawLength: number): Promise<Uint8Arr
     got += value.length;
     if (got > rawLength) throw new Error('a compressed frame inflates past its stated length');
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /**
@@ -73,7 +65,7 @@ export async function inflatePrefix(compressed: Uint8Array, want: number): Promi
     have += out[out.length - 1].length;
     at += FRAME_HEADER_LENGTH + bodyLength;
   }
-  return concat(out);
+  return concatBytes(...out);
 }
 
 /** The Header record's JSON, when `plain` (the payload's first bytes) holds all of it. */
@@ -118,7 +110,7 @@ export function summarizeHeader(header: unknown): ContentsSummary | undefined {
 
 /** Reads the contents summary from the first decrypted bytes (`head`: the compressed stream's start). */
 export async function contentsFromPlaintext(head: Uint8Array[]): Promise<ContentsSummary | undefined> {
-  const compressed = concat(head);
+  const compressed = concatBytes(...head);
   let plain = await inflatePrefix(compressed, PREAMBLE_LENGTH + RECORD_HEAD);
   if (!plain || plain.length < PREAMBLE_LENGTH + RECORD_HEAD) return undefined;
   const length = new DataView(plain.buffer, plain.byteOffset).getUint32(PREAMBLE_LENGTH + 1, true);
