@@ -25,6 +25,17 @@ const SESSION = [
   'SET LOCAL extra_float_digits = 3',
 ];
 
+async function serverVersion(client: Client): Promise<string> {
+  return String((await client.query('SHOW server_version')).rows[0].server_version);
+}
+
+/** Migration names from SequelizeMeta, in order; null when the app has no such table. */
+async function migrations(client: Client): Promise<string[] | null> {
+  if (!(await tableExists(client, { table: 'SequelizeMeta' }))) return null;
+  const r = await client.query('SELECT "name" FROM "SequelizeMeta" ORDER BY "name"');
+  return r.rows.map((row: { name: string }) => row.name);
+}
+
 async function tableExists(client: Client, t: { table: string; schema?: string }): Promise<boolean> {
   const r = await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [qt(t)]);
   return r.rows[0].ok === true;
@@ -42,14 +53,8 @@ export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: M
     throw error;
   }
   return {
-    async serverVersion() {
-      return String((await client.query('SHOW server_version')).rows[0].server_version);
-    },
-    async migrations() {
-      if (!(await tableExists(client, { table: 'SequelizeMeta' }))) return null;
-      const r = await client.query('SELECT "name" FROM "SequelizeMeta" ORDER BY "name"');
-      return r.rows.map((row: { name: string }) => row.name);
-    },
+    serverVersion: () => serverVersion(client),
+    migrations: () => migrations(client),
     async *rows(model: ModelInfo): AsyncGenerator<RowBatch> {
       const columns = model.columns.map((c) => q(c.column)).join(', ');
       const stream = client.query(copyTo(`COPY ${qt(model)} (${columns}) TO STDOUT`)) as unknown as Readable;
@@ -150,14 +155,8 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       for (const s of SESSION) await client.query(s);
     },
-    async serverVersion() {
-      return String((await client.query('SHOW server_version')).rows[0].server_version);
-    },
-    async migrations() {
-      if (!(await tableExists(client, { table: 'SequelizeMeta' }))) return null;
-      const r = await client.query('SELECT "name" FROM "SequelizeMeta" ORDER BY "name"');
-      return r.rows.map((row: { name: string }) => row.name);
-    },
+    serverVersion: () => serverVersion(client),
+    migrations: () => migrations(client),
     async existingColumns(t) {
       if (!(await tableExists(client, t))) return null;
       const r = await client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [qt(t)]);
