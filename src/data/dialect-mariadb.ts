@@ -34,6 +34,10 @@ async function rowsOf(conn: MariaConnection, sql: string, values: unknown[] = []
   return (await conn.query({ sql, typeCast: (c: CastColumn) => c.string() }, values)) as Record<string, unknown>[];
 }
 
+async function serverVersionOf(conn: MariaConnection): Promise<string> {
+  return String((await rowsOf(conn, 'SELECT VERSION() AS v'))[0].v);
+}
+
 async function migrationsOf(conn: MariaConnection): Promise<string[] | null> {
   const exists = await rowsOf(conn, "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'SequelizeMeta'");
   if (Number(exists[0].n) === 0) return null;
@@ -196,9 +200,7 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
     throw error;
   }
   return {
-    async serverVersion() {
-      return String((await rowsOf(conn, 'SELECT VERSION() AS v'))[0].v);
-    },
+    serverVersion: () => serverVersionOf(conn),
     migrations: () => migrationsOf(conn),
     async *rows(model) {
       const binary = model.columns.map((c) => c.type === 'BLOB');
@@ -483,9 +485,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
       }
       await conn.query('START TRANSACTION');
     },
-    async serverVersion() {
-      return String((await rowsOf(conn, 'SELECT VERSION() AS v'))[0].v);
-    },
+    serverVersion: () => serverVersionOf(conn),
     migrations: () => migrationsOf(conn),
     async existingColumns(t) {
       const r = await rowsOf(conn, 'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position', [t.schema ?? null, t.table]);

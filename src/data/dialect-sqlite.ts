@@ -52,6 +52,10 @@ async function connect(sequelize: Sequelize): Promise<{ db: Database; release: (
   };
 }
 
+async function serverVersionOf(db: Database): Promise<string> {
+  return String((await all(db, 'SELECT sqlite_version() AS v'))[0].v);
+}
+
 async function migrationsOf(db: Database): Promise<string[] | null> {
   const t = await all(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'SequelizeMeta'");
   if (!t.length) return null;
@@ -68,9 +72,7 @@ export async function openSqliteReader(sequelize: Sequelize, onFileCells?: (mode
   // A read transaction starts at the first read; take it now so every table sees one snapshot.
   await all(db, 'SELECT count(*) FROM sqlite_master');
   return {
-    async serverVersion() {
-      return String((await all(db, 'SELECT sqlite_version() AS v'))[0].v);
-    },
+    serverVersion: () => serverVersionOf(db),
     migrations: () => migrationsOf(db),
     async *rows(model): AsyncGenerator<RowBatch> {
       const select = model.columns
@@ -161,9 +163,7 @@ export async function openSqliteWriter(sequelize: Sequelize): Promise<TargetWrit
       // Checked once at COMMIT: self-references and cycles load in any order.
       await run(db, 'PRAGMA defer_foreign_keys = ON');
     },
-    async serverVersion() {
-      return String((await all(db, 'SELECT sqlite_version() AS v'))[0].v);
-    },
+    serverVersion: () => serverVersionOf(db),
     migrations: () => migrationsOf(db),
     async existingColumns(t) {
       const r = await all(db, `PRAGMA table_info(${q(t.table)})`);
