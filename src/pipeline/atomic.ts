@@ -5,8 +5,8 @@
 // failed verification), nothing is ever left under the target name; a kill -9 can leave only the
 // temporary file, whose name says what it is.
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { access, link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { access, link, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { ByteStream } from '../io/types.js';
@@ -16,7 +16,15 @@ const live = new Set<string>();
 
 /** Synchronously removes every temporary file this process is writing (safe in a signal handler). */
 export function removeTemporaryFiles(): void {
-  for (const path of live) rmSync(path, { recursive: true, force: true });
+  for (const path of live) {
+    // A spool file being created inside a folder on libuv's thread pool can make the folder's
+    // removal see ENOTEMPTY once; rmSync retries that. A failure must not stop the exit.
+    try {
+      rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 5 });
+    } catch {
+      // nothing more can be done from a signal handler; the name says what the leftover is
+    }
+  }
   live.clear();
 }
 
@@ -26,10 +34,12 @@ export function removeTemporaryFiles(): void {
  */
 export async function temporaryFolder(target: string): Promise<{ path: string; dispose(): Promise<void> }> {
   const named = join(dirname(resolve(target)), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}-spool.dbs-partial`);
-  // Registered before it exists: a signal arriving meanwhile still removes it.
+  // Registered and created on the main thread, in one synchronous step: a signal handler (which
+  // runs on the main thread too) sees it either not yet begun or done. An asynchronous mkdir on
+  // libuv's thread pool could land after the handler had already cleaned up.
   live.add(named);
   try {
-    await mkdir(named, { mode: 0o700 });
+    mkdirSync(named, { mode: 0o700 });
   } catch (error) {
     live.delete(named);
     throw describe(target, error);
@@ -134,10 +144,14 @@ export async function writeFileAtomic(target: string, stream: ByteStream, option
   const path = await checkTarget(target, options.overwrite);
   const temp = temporaryName(path);
   let handle;
-  live.add(temp); // before it exists, so a signal arriving meanwhile still removes it
+  // Created synchronously on the main thread (see temporaryFolder), then reopened without O_CREAT:
+  // if a signal handler removed it in between, the reopen fails instead of creating it again.
+  live.add(temp);
   try {
-    handle = await open(temp, 'wx', 0o600);
+    closeSync(openSync(temp, 'wx', 0o600));
+    handle = await open(temp, 'r+');
   } catch (error) {
+    await unlink(temp).catch(() => {});
     live.delete(temp);
     throw describe(path, error);
   }
