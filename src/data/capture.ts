@@ -12,6 +12,7 @@ import { openPgReader } from './dialect-pg.js';
 import { openMariaReader } from './dialect-mariadb.js';
 import { openSqliteReader } from './dialect-sqlite.js';
 import { readFileChunks, walkFiles } from './files.js';
+import { annotateModels } from './table-facts.js';
 
 export interface Logger {
   info?(message: string): void;
@@ -132,6 +133,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
   };
 
   const writer = new RecordWriter();
+  await annotateModels(sequelize, models); // declared types and computed columns, for restore
   let reader: SourceReader | null = await openReader(sequelize, onCells);
   try {
     const manifest: Manifest = {

@@ -15,6 +15,8 @@ export interface Side {
   type: string;
   /** For ARRAY: the element type key. */
   arrayOf?: string;
+  /** The column's type as the database declares it (lower case), when known. */
+  dbType?: string;
 }
 
 export const INTEGER_TYPES = new Set(['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'MEDIUMINT']);
@@ -72,23 +74,97 @@ export function parseTimestamp(value: string, zone: string): Instant {
   return { ms: local - offset * 60000, extra: frac.slice(3).replace(/0+$/, '') };
 }
 
+/** The same zone under another spelling ('UTC' and '+00:00', '+2:00' and '+02:00') compares equal. */
+export function canonicalZone(zone: string): string {
+  const fixed = /^([+-])(\d{1,2}):?(\d{2})$/.exec(zone);
+  if (fixed) {
+    const minutes = Number(fixed[2]) * 60 + Number(fixed[3]);
+    return minutes === 0 ? '+00:00' : `${fixed[1]}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+  }
+  return /^(Z|UTC|GMT|Etc\/UTC|Etc\/GMT|UCT|Universal|Zulu)$/i.test(zone) ? '+00:00' : zone;
+}
+
+/**
+ * How a column's timestamps are written: 'instant' when the text carries its offset (PostgreSQL
+ * timestamptz, Sequelize's SQLite text), else the zone its zone-less wall time is in. MariaDB
+ * TIMESTAMP is read and written in a '+00:00' session; DATETIME and PostgreSQL `timestamp without
+ * time zone` hold wall time in the application's `timezone` (Sequelize writes them so). Without
+ * the declared type (older backups) a column is taken to be what Sequelize's DATE creates.
+ */
+export function timestampZone(side: Side): string {
+  const t = side.dbType ?? '';
+  if (side.dialect === 'postgres') return t.startsWith('timestamp without') || t === 'timestamp' || /^timestamp\(\d\)$/.test(t) ? canonicalZone(side.timezone) : 'instant';
+  if (side.dialect === 'sqlite') return 'instant';
+  return t.startsWith('timestamp') ? '+00:00' : canonicalZone(side.timezone);
+}
+
+/**
+ * Whether DATE cells may change between these two columns of the same dialect family: only when
+ * their zones differ (or the source's is unknown: a PostgreSQL backup without declared types,
+ * whose cells then say it themselves).
+ */
+export function shiftsTimestamps(from: Side, to: Side): boolean {
+  if (from.type !== 'DATE' || to.type !== 'DATE' || !sameFamily(from.dialect, to.dialect)) return false;
+  if (from.dialect === 'postgres' && from.dbType === undefined) return true;
+  const a = timestampZone(from);
+  const b = timestampZone(to);
+  // SQLite text carries its offset; the same instant needs no new text there (Sequelize allows SQLite no other zone).
+  if (a === 'instant' && b === 'instant') return from.dialect !== 'postgres' && canonicalZone(from.timezone) !== canonicalZone(to.timezone);
+  return a !== b;
+}
+
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** Formats an instant as local wall time in `zone`: 'YYYY-MM-DD HH:MM:SS.fff[fff]' and the offset. */
-function wallTime(instant: Instant, zone: string, minFraction: number): { text: string; offset: string } {
+/**
+ * Formats an instant as local wall time in `zone`: 'YYYY-MM-DD HH:MM:SS.fff[fff]' and the offset.
+ * `digits`: at least this many fraction digits (0: trailing zeros dropped), or exactly this many
+ * when `exact`.
+ */
+function wallTime(instant: Instant, zone: string, digits: number, exact = false): { text: string; offset: string } {
   const offset = zoneOffset(zone, instant.ms);
   const d = new Date(instant.ms + offset * 60000);
   let fraction = pad(d.getUTCMilliseconds(), 3) + instant.extra;
-  if (minFraction === 0) fraction = fraction.replace(/0+$/, '');
-  else fraction = fraction.padEnd(minFraction, '0');
+  if (exact) fraction = fraction.padEnd(digits, '0').slice(0, digits);
+  else if (digits === 0) fraction = fraction.replace(/0+$/, '');
+  else fraction = fraction.padEnd(digits, '0');
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
   return {
     text: `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction ? '.' + fraction : ''}`,
     offset: `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`,
   };
+}
+
+/** The instant of a captured timestamp: its own offset if it has one, else its column's zone. */
+function readTimestamp(value: string, from: Side): Instant {
+  const zone = timestampZone(from);
+  return parseTimestamp(value, zone === 'instant' ? from.timezone : zone);
+}
+
+/** The target column's text for an instant; `digits` as in wallTime (exact when above 0). */
+function writeTimestamp(instant: Instant, to: Side, digits: number): string {
+  const zone = timestampZone(to);
+  if (to.dialect === 'postgres') return zone === 'instant' ? `${wallTime(instant, '+00:00', 0).text}+00` : wallTime(instant, zone, 0).text;
+  if (to.dialect === 'sqlite') {
+    // Sequelize's own form ('YYYY-MM-DD HH:MM:SS.SSS +HH:MM'): text comparisons in queries stay right.
+    const w = wallTime(instant, to.timezone, Math.max(3, digits));
+    return `${w.text} ${w.offset}`;
+  }
+  return wallTime(instant, zone, digits, digits > 0).text;
+}
+
+/**
+ * The same instant for a column of the same dialect family whose zone differs (see
+ * timestampZone): MariaDB DATETIME keeps its count of fraction digits. Values that are no
+ * instant (PostgreSQL infinity, MariaDB zero dates, SQLite non-dates) stay as they are.
+ */
+function shiftTimestamp(value: string, from: Side, to: Side): Cell {
+  if (!/^\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[ T]\d\d:\d\d/.test(value) || /^0000-/.test(value)) return value;
+  const instant = readTimestamp(value, from);
+  const digits = /\.(\d+)/.exec(value)?.[1].length ?? 0;
+  return writeTimestamp(instant, to, digits);
 }
 
 // ---- PostgreSQL arrays ------------------------------------------------------------------------
@@ -162,7 +238,10 @@ function isBoolTrue(value: string): boolean {
  */
 export function convertCell(cell: Cell, from: Side, to: Side): Cell {
   if (cell === null) return null;
-  if (sameFamily(from.dialect, to.dialect) && from.type === to.type) return cell;
+  if (sameFamily(from.dialect, to.dialect) && from.type === to.type) {
+    if (!shiftsTimestamps(from, to)) return cell;
+    return shiftTimestamp(text(cell), from, to);
+  }
   const target = to.type;
 
   if (target === 'BLOB') {
@@ -195,16 +274,7 @@ export function convertCell(cell: Cell, from: Side, to: Side): Cell {
       if (to.dialect === 'postgres') return value.toLowerCase();
       throw new RestoreError(`timestamp "${value}" has no equivalent in ${to.dialect}`);
     }
-    const instant = parseTimestamp(value, from.timezone);
-    if (to.dialect === 'postgres') {
-      const w = wallTime(instant, '+00:00', 0);
-      return `${w.text}+00`;
-    }
-    if (to.dialect === 'sqlite') {
-      const w = wallTime(instant, to.timezone, 3);
-      return `${w.text} ${w.offset}`;
-    }
-    return wallTime(instant, to.timezone, 0).text;
+    return writeTimestamp(readTimestamp(value, from), to, 0);
   }
   if (target === 'DATEONLY' && from.type === 'DATE') return value.slice(0, 10);
   if (INTEGER_TYPES.has(target)) {

@@ -14,6 +14,11 @@ export interface ColumnInfo {
   type: string;
   /** The type as the source database declares it (Sequelize's SQL for it), for drift reports. */
   sqlType: string;
+  /**
+   * The column's type as the database itself reports it (lower case), when capture could read it:
+   * tells a DATETIME from a TIMESTAMP (both Sequelize DATE) for time zone handling.
+   */
+  dbType?: string;
   /** ARRAY element type key. */
   arrayOf?: string;
   /** ENUM values (also for ARRAY(ENUM)). */
@@ -41,6 +46,8 @@ export interface ModelInfo {
   columns: ColumnInfo[];
   /** Columns left out (EXCLUDE overrides). */
   excluded: string[];
+  /** Columns the database computes (GENERATED ALWAYS AS (expr)), mapped by the model or not. */
+  generated?: string[];
   primaryKey: string[];
   foreignKeys: { columns: string[]; table: string; schema?: string; refColumns: string[] }[];
   associations: AssociationInfo[];

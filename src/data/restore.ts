@@ -9,7 +9,8 @@ import { DbsError, FormatError, RestoreError } from '../errors.js';
 import { BackupRegistry, backupRegistry } from './registry.js';
 import { ByteReader, RecordType, parseJsonBody, readRecords, type Cell } from './format.js';
 import { describeModel, sequelizeOptions, type Manifest, type ModelInfo, type RootInfo, tableOf } from './manifest.js';
-import { convertCell, sameFamily, type Dialect, type Side } from './convert.js';
+import { canonicalZone, convertCell, sameFamily, shiftsTimestamps, type Dialect, type Side } from './convert.js';
+import { tableFacts, type ColumnFacts } from './table-facts.js';
 import { parseCopyText } from './pgcopy.js';
 import type { RowBatch, TargetTable, TargetWriter } from './dialect-types.js';
 import { openPgWriter } from './dialect-pg.js';
@@ -78,9 +79,11 @@ interface Plan {
   /** Same dialect, same columns, same types: PostgreSQL COPY text goes in untouched. */
   rawCopy: boolean;
   bytea: boolean[];
+  /** Target columns the database computes: never written, never reported as missing. */
+  computed: string[];
 }
 
-function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Model>, sequelize: Sequelize, registry: BackupRegistry, result: RestoreResult): Plan {
+function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Model>, facts: Map<string, ColumnFacts>, sequelize: Sequelize, registry: BackupRegistry, result: RestoreResult): Plan {
   const dialect = dialectOf(sequelize);
   const targetInfo = describeModel(target, sequelize, new BackupRegistry());
   const byAttribute = new Map(targetInfo.columns.map((c) => [c.attribute, c]));
@@ -91,6 +94,12 @@ function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Mo
   const used = new Set<string>();
   source.columns.forEach((c, index) => {
     const t = byAttribute.get(c.attribute) ?? byColumn.get(c.column);
+    if (t && facts.get(t.column)?.generated) {
+      // The target computes it (GENERATED ... AS (expr)): the database refuses values for it.
+      used.add(t.column);
+      if (!source.generated?.includes(c.column)) result.warnings.push(`${source.name}.${c.attribute}: computed by the database here, so the backup's values are not written`);
+      return;
+    }
     if (!t || used.has(t.column)) {
       result.discardedColumns.push({ model: source.name, column: c.column });
       return;
@@ -104,17 +113,19 @@ function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Mo
     }
     mapping.push({
       index,
-      from: { dialect: manifest.dialect, timezone: manifest.timezone, type: c.type, arrayOf: c.arrayOf },
-      to: { dialect, timezone: String(sequelizeOptions(sequelize).timezone ?? '+00:00'), type: t.type, arrayOf: t.arrayOf },
+      from: { dialect: manifest.dialect, timezone: manifest.timezone, type: c.type, arrayOf: c.arrayOf, dbType: c.dbType },
+      to: { dialect, timezone: String(sequelizeOptions(sequelize).timezone ?? '+00:00'), type: t.type, arrayOf: t.arrayOf, dbType: facts.get(t.column)?.dbType },
     });
   });
   for (const t of targetInfo.columns) {
-    if (!used.has(t.column) && !registry.fieldType(target.name, t.attribute, t.column).startsWith('EXCLUDE')) {
+    if (!used.has(t.column) && !facts.get(t.column)?.generated && !registry.fieldType(target.name, t.attribute, t.column).startsWith('EXCLUDE')) {
       result.warnings.push(`${source.name}.${t.attribute}: not in the backup; restored rows get the column's database default`);
     }
   }
   const sameTypes = mapping.every((m) => m.from.type === m.to.type);
-  const identity = sameFamily(manifest.dialect, dialect) && sameTypes && mapping.length === source.columns.length && mapping.every((m, i) => m.index === i);
+  // Rows go in untouched only when nothing about a cell changes (no zone shift included).
+  const identity =
+    sameFamily(manifest.dialect, dialect) && sameTypes && mapping.length === source.columns.length && mapping.every((m, i) => m.index === i) && !mapping.some((m) => shiftsTimestamps(m.from, m.to));
   const pk = targetInfo.primaryKey.filter((c) => used.has(c));
   return {
     source,
@@ -123,6 +134,7 @@ function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Mo
     identity,
     rawCopy: identity && manifest.dialect === 'postgres' && dialect === 'postgres',
     bytea: source.columns.map((c) => c.type === 'BLOB'),
+    computed: [...facts].filter(([, f]) => f.generated).map(([name]) => name),
   };
 }
 
@@ -182,7 +194,7 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
       result.skippedModels.push(m.name);
       continue;
     }
-    const plan = planModel(m, manifest, target, sequelize, registry, result);
+    const plan = planModel(m, manifest, target, await tableFacts(sequelize, tableOf(target)), sequelize, registry, result);
     if (plan.target.columns.length === 0) {
       result.warnings.push(`${m.name}: no column of the backup maps to this application's model; nothing to restore`);
       continue;
@@ -192,8 +204,9 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
   if (result.skippedModels.length) warn(`models in the backup that this application does not define (not restored): ${result.skippedModels.join(', ')}`);
   if (result.discardedColumns.length) warn(`columns in the backup that this application does not have (discarded): ${result.discardedColumns.map((d) => `${d.model}.${d.column}`).join(', ')}`);
   const targetZone = String(sequelizeOptions(sequelize).timezone ?? '+00:00');
-  if (sameFamily(manifest.dialect, dialectOf(sequelize)) && manifest.timezone !== targetZone) {
-    warn(`the backup was taken with timezone ${manifest.timezone}, this instance uses ${targetZone}: values are restored exactly as stored, so zone-less DATETIME values read differently here`);
+  const shifted = [...plans.values()].flatMap((p) => p.mapping.filter((m) => shiftsTimestamps(m.from, m.to)).map((m) => `${p.target.model}.${p.target.columns[p.mapping.indexOf(m)]}`));
+  if (canonicalZone(manifest.timezone) !== canonicalZone(targetZone) && shifted.length) {
+    warn(`the backup was taken with timezone ${manifest.timezone}, this instance uses ${targetZone}: zone-less timestamps are converted to the same instant (${shifted.join(', ')})`);
   }
   if (!sameFamily(manifest.dialect, dialectOf(sequelize))) warn(`cross-dialect restore: ${manifest.dialect} -> ${dialectOf(sequelize)}; values are converted by their logical type`);
 
@@ -231,7 +244,7 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
       if (!existing) throw new RestoreError(`table ${plan.target.table} of model ${plan.target.model} does not exist in the target database`, { model: plan.target.model, hint: 'create the schema first (run your migrations or sequelize.sync()), then restore' });
       const missing = plan.target.columns.filter((c) => !existing.includes(c));
       if (missing.length) throw new RestoreError(`schema drift: table ${plan.target.table} lacks column(s) ${missing.join(', ')} that model ${plan.target.model} defines`, { model: plan.target.model, hint: 'run pending migrations on the target, then restore' });
-      const extra = existing.filter((c) => !plan.target.columns.includes(c));
+      const extra = existing.filter((c) => !plan.target.columns.includes(c) && !plan.computed.includes(c));
       if (extra.length) warn(`schema drift: ${plan.target.table} has column(s) not in the backup: ${extra.join(', ')} (left to their defaults)`);
       if (await writer.hasRows(plan.target)) result.nonEmptyModels.push(plan.target.model);
     }
