@@ -37,14 +37,22 @@ function text(cell: Exclude<Cell, null>): string {
 
 // ---- dates ----------------------------------------------------------------------------------
 
+/** One formatter per IANA zone (building one costs far more than using it). */
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Offset in minutes east of UTC of `zone` at the instant `epochMs`. */
 export function zoneOffset(zone: string, epochMs: number): number {
   const fixed = /^([+-])(\d{1,2}):?(\d{2})$/.exec(zone);
   if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3]));
   if (zone === 'Z' || zone.toUpperCase() === 'UTC') return 0;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-  }).formatToParts(new Date(epochMs));
+  let format = zoneFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    zoneFormats.set(zone, format);
+  }
+  const parts = format.formatToParts(new Date(epochMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60000);
@@ -59,6 +67,22 @@ interface Instant {
 
 const DATE_RE = /^(\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/;
 
+/**
+ * The offset of `zone` that makes the wall time `local` (as if UTC, ms) real. A wall time that
+ * occurs twice (clocks going back) takes the earlier instant, one that never occurs (clocks going
+ * forward) the offset from before the change: both as moment-timezone, which Sequelize reads and
+ * writes zone-less timestamps with.
+ */
+function wallOffset(zone: string, local: number): number {
+  const DAY = 86_400_000;
+  const before = zoneOffset(zone, local - DAY);
+  const after = zoneOffset(zone, local + DAY);
+  for (const offset of before >= after ? [before, after] : [after, before]) {
+    if (zoneOffset(zone, local - offset * 60000) === offset) return offset;
+  }
+  return before;
+}
+
 /** Parses a timestamp; one without an offset is read in `zone`. */
 export function parseTimestamp(value: string, zone: string): Instant {
   const m = DATE_RE.exec(value.trim());
@@ -67,10 +91,7 @@ export function parseTimestamp(value: string, zone: string): Instant {
   const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number(frac.slice(0, 3)));
   let offset: number;
   if (m[8]) offset = m[8] === 'Z' ? 0 : zoneOffset(m[8].length === 3 ? `${m[8]}:00` : m[8], local);
-  else {
-    offset = zoneOffset(zone, local);
-    offset = zoneOffset(zone, local - offset * 60000); // settle DST edges
-  }
+  else offset = wallOffset(zone, local);
   return { ms: local - offset * 60000, extra: frac.slice(3).replace(/0+$/, '') };
 }
 
@@ -93,19 +114,19 @@ export function canonicalZone(zone: string): string {
  */
 export function timestampZone(side: Side): string {
   const t = side.dbType ?? '';
-  if (side.dialect === 'postgres') return t.startsWith('timestamp without') || t === 'timestamp' || /^timestamp\(\d\)$/.test(t) ? canonicalZone(side.timezone) : 'instant';
+  if (side.dialect === 'postgres') return /^timestamp\b/.test(t) && !t.includes('with time zone') ? canonicalZone(side.timezone) : 'instant';
   if (side.dialect === 'sqlite') return 'instant';
   return t.startsWith('timestamp') ? '+00:00' : canonicalZone(side.timezone);
 }
 
 /**
  * Whether DATE cells may change between these two columns of the same dialect family: only when
- * their zones differ (or the source's is unknown: a PostgreSQL backup without declared types,
- * whose cells then say it themselves).
+ * their zones differ. A PostgreSQL backup without declared types (older) shifts whenever the
+ * applications' zones differ; its cells then say themselves whether they carry an offset.
  */
 export function shiftsTimestamps(from: Side, to: Side): boolean {
   if (from.type !== 'DATE' || to.type !== 'DATE' || !sameFamily(from.dialect, to.dialect)) return false;
-  if (from.dialect === 'postgres' && from.dbType === undefined) return true;
+  if (from.dialect === 'postgres' && from.dbType === undefined) return canonicalZone(from.timezone) !== canonicalZone(to.timezone);
   const a = timestampZone(from);
   const b = timestampZone(to);
   // SQLite text carries its offset; the same instant needs no new text there (Sequelize allows SQLite no other zone).

@@ -205,8 +205,9 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
   if (result.discardedColumns.length) warn(`columns in the backup that this application does not have (discarded): ${result.discardedColumns.map((d) => `${d.model}.${d.column}`).join(', ')}`);
   const targetZone = String(sequelizeOptions(sequelize).timezone ?? '+00:00');
   const shifted = [...plans.values()].flatMap((p) => p.mapping.filter((m) => shiftsTimestamps(m.from, m.to)).map((m) => `${p.target.model}.${p.target.columns[p.mapping.indexOf(m)]}`));
-  if (canonicalZone(manifest.timezone) !== canonicalZone(targetZone) && shifted.length) {
-    warn(`the backup was taken with timezone ${manifest.timezone}, this instance uses ${targetZone}: zone-less timestamps are converted to the same instant (${shifted.join(', ')})`);
+  if (canonicalZone(manifest.timezone) !== canonicalZone(targetZone) && sameFamily(manifest.dialect, dialectOf(sequelize))) {
+    const what = shifted.length ? `zone-less timestamps are converted to the same instant (${shifted.join(', ')})` : 'every timestamp column carries its zone, nothing to convert';
+    warn(`the backup was taken with timezone ${manifest.timezone}, this instance uses ${targetZone}: ${what}`);
   }
   if (!sameFamily(manifest.dialect, dialectOf(sequelize))) warn(`cross-dialect restore: ${manifest.dialect} -> ${dialectOf(sequelize)}; values are converted by their logical type`);
 
