@@ -38,12 +38,13 @@ export async function tableFacts(sequelize: Sequelize, t: { table: string; schem
     const rows = await select(`PRAGMA table_xinfo(${quoteIdent('sqlite', t.schema ? `${t.schema}.${t.table}` : t.table)})`, []);
     for (const r of rows) out.set(String(r.name), { dbType: String(r.type ?? '').toLowerCase(), generated: Number(r.hidden) === 2 || Number(r.hidden) === 3, identity: null });
   } else {
-    // EXTRA reads 'VIRTUAL GENERATED' / 'STORED GENERATED' on MariaDB and MySQL alike.
+    // EXTRA reads 'VIRTUAL GENERATED' / 'STORED GENERATED' on MariaDB and MySQL ('PERSISTENT' on
+    // old MariaDB); MySQL's 'DEFAULT_GENERATED' (an expression default) is an ordinary column.
     const rows = await select(
       'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [t.schema ?? null, t.table],
     );
-    for (const r of rows) out.set(String(r.name), { dbType: String(r.type).toLowerCase(), generated: /GENERATED/i.test(String(r.extra ?? '')), identity: null });
+    for (const r of rows) out.set(String(r.name), { dbType: String(r.type).toLowerCase(), generated: /\b(VIRTUAL|STORED|PERSISTENT)\b/i.test(String(r.extra ?? '')), identity: null });
   }
   return out;
 }

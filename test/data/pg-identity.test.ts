@@ -229,6 +229,25 @@ test('dry run (flush) loads everything, then leaves rows and sequences exactly a
   }
 });
 
+test('dry run (merge through a non-key ALWAYS identity) leaves rows, sequences and column kinds as they were', async () => {
+  if (!(await serviceAvailable('postgres'))) return;
+  const source = await pgApp();
+  const target = await pgApp();
+  try {
+    await seed(source.db.sequelize);
+    const payload = await captureOf(source.db.sequelize);
+    const t = target.db.sequelize;
+    await t.query(`INSERT INTO accounts (id, name, qty, price, ticket) OVERRIDING SYSTEM VALUE VALUES (2, 'stale beta', 9, 9, 7777)`);
+    const before = { rows: await pgRows(t, 'accounts'), seq: await sequenceState(t), kinds: await identityKinds(t) };
+    const result = await restoreInto(payload, t, { dryRun: true });
+    assert.equal(result.nonEmptyModels, ['Account']);
+    assert.equal({ rows: await pgRows(t, 'accounts'), seq: await sequenceState(t), kinds: await identityKinds(t) }, before);
+  } finally {
+    await source.db.drop();
+    await target.db.drop();
+  }
+});
+
 test('a model that does not map the computed column: no missing-data report', async () => {
   if (!(await serviceAvailable('postgres'))) return;
   const source = await pgApp({ mapTotal: false });

@@ -13,9 +13,34 @@ import { capture } from '../../src/data/capture.js';
 import { restore, type RestoreResult } from '../../src/data/restore.js';
 import { BackupRegistry } from '../../src/data/registry.js';
 import { collect, chunked } from '../../src/io/memory.js';
+import { convertCell, shiftsTimestamps, type Side } from '../../src/data/convert.js';
 import { serviceAvailable } from './helpers.js';
 
 const ZONES = ['+00:00', '+02:00', '-05:30', 'Europe/Berlin'];
+
+test('conversion rules (no database): what shifts, what never does', () => {
+  const maria = (timezone: string, dbType?: string): Side => ({ dialect: 'mariadb', timezone, type: 'DATE', dbType });
+  const pg = (timezone: string, dbType?: string): Side => ({ dialect: 'postgres', timezone, type: 'DATE', dbType });
+  // DATETIME: wall time moves, fraction digits kept; same zone under another spelling: untouched.
+  assert.is(convertCell('2024-07-01 12:00:00.120', maria('+02:00', 'datetime(3)'), maria('-05:30', 'datetime(3)')), '2024-07-01 04:30:00.120');
+  assert.is(convertCell('2024-07-01 12:00:00', maria('UTC', 'datetime'), maria('+00:00', 'datetime')), '2024-07-01 12:00:00');
+  assert.not.ok(shiftsTimestamps(maria('UTC', 'datetime'), maria('+0:00', 'datetime')));
+  // TIMESTAMP is read and written in UTC: never shifts; DATETIME <-> TIMESTAMP drift does.
+  assert.not.ok(shiftsTimestamps(maria('+02:00', 'timestamp(3)'), maria('-05:30', 'timestamp')));
+  assert.is(convertCell('2024-07-01 12:00:00', maria('+02:00', 'datetime'), maria('+02:00', 'timestamp')), '2024-07-01 10:00:00');
+  // Zero dates and other non-instants stay as they are.
+  assert.is(convertCell('0000-00-00 00:00:00', maria('+02:00', 'datetime'), maria('-05:30', 'datetime')), '0000-00-00 00:00:00');
+  // PostgreSQL: timestamptz never shifts; `timestamp` does, and so does an older backup (no dbType) when zones differ.
+  assert.not.ok(shiftsTimestamps(pg('+02:00', 'timestamp with time zone'), pg('-05:30', 'timestamp(3) with time zone')));
+  assert.is(convertCell('2024-07-01 12:00:00.5', pg('+02:00', 'timestamp(6) without time zone'), pg('Europe/Berlin', 'timestamp without time zone')), '2024-07-01 12:00:00.5');
+  assert.is(convertCell('2024-01-01 12:00:00.5', pg('+02:00', 'timestamp(6) without time zone'), pg('Europe/Berlin', 'timestamp without time zone')), '2024-01-01 11:00:00.5');
+  assert.is(convertCell('2024-01-01 10:00:00+00', pg('+02:00'), pg('-05:30', 'timestamp with time zone')), '2024-01-01 10:00:00+00');
+  assert.is(convertCell('2024-01-01 10:00:00', pg('+02:00'), pg('-05:30', 'timestamp without time zone')), '2024-01-01 02:30:00');
+  assert.not.ok(shiftsTimestamps(pg('+02:00'), pg('+02:00', 'timestamp without time zone')), 'older backup, same zone: the fast path');
+  assert.is(convertCell('infinity', pg('+02:00', 'timestamp without time zone'), pg('-05:30', 'timestamp without time zone')), 'infinity');
+  // DATEONLY never shifts.
+  assert.is(convertCell('2024-07-01', { ...maria('+14:00'), type: 'DATEONLY' }, { ...maria('-12:00'), type: 'DATEONLY' }), '2024-07-01');
+});
 
 /** Summer, winter, across midnight, both occurrences of Berlin's repeated hour, right after its skipped hour. */
 const INSTANTS = [
