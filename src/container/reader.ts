@@ -408,22 +408,36 @@ function hex(bytes: Uint8Array): string {
 
 export { hex };
 
-/** A read-ahead window over the source, so blocks are read in large pieces. */
+/**
+ * A read-ahead window over the source, so blocks are read in large pieces. Bytes already in
+ * memory (`view`) are not copied at all; with `readInto` the window's buffer is reused for every
+ * refill (no fresh buffer per read): a view handed out is overwritten by a later `get` that moves
+ * the window, so callers copy what they keep. Nothing writes into the views.
+ */
 class Window {
   #start = 0;
   #bytes: Uint8Array = new Uint8Array(0);
+  #buffer?: Uint8Array;
   constructor(private readonly source: ByteSource) {}
 
-  /** Bytes [pos, pos + length), fewer at the end of the file. A view: do not keep it. */
+  /** Bytes [pos, pos + length), fewer at the end of the file. A view: valid until the next `get`. */
   async get(pos: number, length: number): Promise<Uint8Array> {
     const size = this.source.size;
     if (pos >= size || pos < 0) return new Uint8Array(0);
     const end = Math.min(size, pos + length);
     if (pos < this.#start || end > this.#start + this.#bytes.length) {
       this.#start = pos;
-      this.#bytes = await this.source.read(pos, Math.max(WINDOW, length));
+      this.#bytes = await this.#fill(pos, Math.max(WINDOW, length));
     }
     return this.#bytes.subarray(pos - this.#start, end - this.#start);
+  }
+
+  async #fill(pos: number, length: number): Promise<Uint8Array> {
+    if (this.source.view) return this.source.view(pos, length);
+    if (!this.source.readInto) return this.source.read(pos, length);
+    if (!this.#buffer || this.#buffer.length < length) this.#buffer = new Uint8Array(length);
+    const got = await this.source.readInto(pos, this.#buffer.subarray(0, length));
+    return this.#buffer.subarray(0, got);
   }
 }
 
@@ -760,7 +774,9 @@ class Reader implements ContainerReader {
       if (here) {
         const r = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
         here.results.push({ outcome: r.outcome, copies: r.copies, reason: r.reason, dataAt: -1 });
-        here.data!.push(r.data);
+        // r.data may be a view into a read window, which the next frames' reads overwrite: kept
+        // as a copy (and only when handed out) until the batch drains.
+        here.data!.push(wantData && r.data ? r.data.slice() : undefined);
         blocks.push({ i, heads });
         if (blocks.length === perBatch) {
           submit();

@@ -14,6 +14,10 @@ export function memorySource(bytes: Uint8Array): ByteSource {
       target.set(part);
       return part.length;
     },
+    view(offset, length) {
+      const start = Math.max(0, Math.min(offset, bytes.length));
+      return bytes.subarray(start, Math.min(bytes.length, start + Math.max(0, length)));
+    },
   };
 }
 

@@ -14,6 +14,12 @@ export interface ByteSource {
    * fresh one per read. Callers must fall back to `read` when it is absent.
    */
   readInto?(offset: number, target: Uint8Array): Promise<number>;
+  /**
+   * Optional, for bytes already in memory: the bytes [offset, offset + length) themselves (fewer
+   * only at the end), without a copy. Read-only: the caller must not write into them, and sees any
+   * change the owner makes. Callers fall back to `readInto` or `read` when it is absent.
+   */
+  view?(offset: number, length: number): Uint8Array;
   close?(): Promise<void>;
 }
 
