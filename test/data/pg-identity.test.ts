@@ -309,4 +309,27 @@ for (const dialect of ['sqlite', 'mariadb'] as TestDialect[]) {
   }
 }
 
+for (const dialect of ['sqlite', 'mariadb'] as TestDialect[]) {
+  test(`cross-dialect: ${dialect} tables from sync() restore into PostgreSQL identity/computed tables`, async () => {
+    if (!(await serviceAvailable('postgres')) || !(await serviceAvailable(dialect))) return;
+    const source = await createTestDatabase(dialect);
+    const target = await pgApp();
+    try {
+      const models = defineModels(source.sequelize);
+      await source.sequelize.sync();
+      for (const [id, qty] of [[3, 2], [17, 5]]) await models.Account.create({ id, name: `n${id}`, qty, price: '2.50', total: '999.00', ticket: 1000 + id });
+      await models.Entry.create({ id: 8, accountId: 17, note: 'e' });
+      const payload = await captureOf(source.sequelize);
+      const result = await restoreInto(payload, target.db.sequelize);
+      assert.ok(result.warnings.some((w) => w.includes('Account.total: computed by the database here')), 'the source stored values the target computes: said so');
+      assert.equal(await pgRows(target.db.sequelize, 'accounts'), ['(3,n3,2,2.50,5.00,1003)', '(17,n17,5,2.50,12.50,1017)']);
+      assert.is(Number((await target.models.Account.create({ name: 'x', qty: 1, price: 1 })).get('id')), 18);
+      assert.is(Number((await target.models.Entry.create({ note: 'y' })).get('id')), 9);
+    } finally {
+      await source.drop();
+      await target.db.drop();
+    }
+  });
+}
+
 test.run();
