@@ -1,7 +1,8 @@
 // restore(): loads a payload into the application's database in one transaction (all or nothing),
 // then puts its files in place. Rows go in through each dialect's bulk path, never through model
 // methods: no hooks, no validations, no default values, timestamps exactly as captured (like a
-// raw load). The target tables must exist (run your migrations or sync() first).
+// raw load; zone-less ones moved to the same instant when this application's timezone differs).
+// The target tables must exist (run your migrations or sync() first).
 import type { Sequelize, ModelStatic, Model } from 'sequelize';
 import { resolve } from 'node:path';
 import type { ByteStream } from '../io/types.js';
