@@ -17,6 +17,13 @@ const ROWS = Number(process.env.DBS_BENCH_ROWS || 1_000_000);
 // DBS_BENCH_BASELINE=<a built data layer's index.js> (e.g. an older commit's dist/src/data/index.js):
 // the same steps again with it, printed as "before" rows next to the others of the same run.
 const BASELINE = process.env.DBS_BENCH_BASELINE;
+// DBS_BENCH_STEPS=capture: only the captures (and the native dumps), no restores.
+const CAPTURE_ONLY = process.env.DBS_BENCH_STEPS === 'capture';
+// DBS_BENCH_REPEAT=N: the native dump and the capture N times each, alternated; medians reported
+// (this machine is shared: single runs vary by 30% and more).
+const REPEAT = Math.max(1, Number(process.env.DBS_BENCH_REPEAT || 1));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 function connect(dialect: Dialect, database: string): Sequelize {
   return dialect === 'postgres'
@@ -91,20 +98,42 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     await createDatabase(dialect, dst);
     const payload = join(dir, 'payload.bin');
     const dump = join(dir, 'native.dump');
-    let nativeCapture: number;
+    const nativeDump = (): number => {
+      if (dialect === 'postgres') return timeCommand('pg_dump', ['-h', '127.0.0.1', '-U', 'postgres', '-Fc', '-f', dump, src]);
+      const tool = hasTool('mariadb-dump') ? 'mariadb-dump' : 'mysqldump';
+      const start = performance.now();
+      const r = spawnSync('sh', ['-c', `${tool} -h 127.0.0.1 -u root --single-transaction ${src} > ${dump}`]);
+      if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
+      return (performance.now() - start) / 1000;
+    };
+    const dumps: number[] = [];
+    const caps: ReturnType<typeof runChild>[] = [];
+    const baselineCaps: ReturnType<typeof runChild>[] = [];
+    const baselinePayload = join(dir, 'baseline.bin');
+    for (let k = 0; k < REPEAT; k++) {
+      dumps.push(nativeDump());
+      caps.push(runChild(['capture', dialect, src, payload]));
+      if (BASELINE) baselineCaps.push(runChild(['capture', dialect, src, baselinePayload], BASELINE));
+    }
+    const nativeCapture = median(dumps);
+    const cap = { ...caps[0], seconds: median(caps.map((c) => c.seconds)), peakMiB: Math.max(...caps.map((c) => c.peakMiB)) };
+    const dumpBytes = (await stat(dump)).size;
+    const nativeName = dialect === 'postgres' ? 'pg_dump -Fc' : 'mysqldump --single-transaction';
+    const nativeLoad = dialect === 'postgres' ? 'pg_restore' : 'mariadb < dump';
+    console.log(`  (steps run on ${cap.source}; peak memory is the whole process: Node, Sequelize, driver and the data layer)`);
+    if (REPEAT > 1) console.log(`  (captures and native dumps ${REPEAT} times each, alternated: medians; peak memory the highest)`);
+    row('capture (payload to a file)', `${cap.seconds.toFixed(2)} s`, `${nativeName}: ${nativeCapture.toFixed(2)} s`, { ok: cap.seconds <= 0.85 * nativeCapture, text: '<= 0.85x' });
+    row('  rows/s, payload size', `${fmt(ROWS / cap.seconds)}`, `${(cap.bytes / 1e6).toFixed(0)} MB payload, dump ${(dumpBytes / 1e6).toFixed(0)} MB`);
+    row('  peak memory (capture process)', `${cap.peakMiB.toFixed(0)} MiB`, '', { ok: cap.peakMiB < 128, text: '< 128 MiB' });
+    if (BASELINE) row('  before (baseline build): capture', `${median(baselineCaps.map((c) => c.seconds)).toFixed(2)} s`, `${Math.max(...baselineCaps.map((c) => c.peakMiB)).toFixed(0)} MiB peak`);
+    if (CAPTURE_ONLY) return;
     let nativeRestore: number;
     if (dialect === 'postgres') {
-      nativeCapture = timeCommand('pg_dump', ['-h', '127.0.0.1', '-U', 'postgres', '-Fc', '-f', dump, src]);
       const admin = connect(dialect, 'postgres');
       await admin.query(`CREATE DATABASE ${nat}`);
       await admin.close();
       nativeRestore = timeCommand('pg_restore', ['-h', '127.0.0.1', '-U', 'postgres', '-d', nat, dump]);
     } else {
-      const tool = hasTool('mariadb-dump') ? 'mariadb-dump' : 'mysqldump';
-      const start = performance.now();
-      const r = spawnSync('sh', ['-c', `${tool} -h 127.0.0.1 -u root --single-transaction ${src} > ${dump}`]);
-      if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
-      nativeCapture = (performance.now() - start) / 1000;
       const admin = connect(dialect, '');
       await admin.query(`CREATE DATABASE ${nat} CHARACTER SET utf8mb4`);
       await admin.close();
@@ -114,25 +143,14 @@ async function benchDialect(dialect: Dialect): Promise<void> {
       if (r2.status !== 0) throw new Error(`${client} reload failed: ${r2.stderr}`);
       nativeRestore = (performance.now() - s2) / 1000;
     }
-    const dumpBytes = (await stat(dump)).size;
-    const cap = runChild(['capture', dialect, src, payload]);
     const res = runChild(['restore', dialect, dst, payload]);
     if (res.rows !== ROWS) throw new Error(`restored ${res.rows} rows, expected ${ROWS}`);
-    const nativeName = dialect === 'postgres' ? 'pg_dump -Fc' : 'mysqldump --single-transaction';
-    const nativeLoad = dialect === 'postgres' ? 'pg_restore' : 'mariadb < dump';
-    console.log(`  (steps run on ${cap.source}; peak memory is the whole process: Node, Sequelize, driver and the data layer)`);
-    row('capture (payload to a file)', `${cap.seconds.toFixed(2)} s`, `${nativeName}: ${nativeCapture.toFixed(2)} s`, { ok: cap.seconds <= 0.85 * nativeCapture, text: '<= 0.85x' });
-    row('  rows/s, payload size', `${fmt(ROWS / cap.seconds)}`, `${(cap.bytes / 1e6).toFixed(0)} MB payload, dump ${(dumpBytes / 1e6).toFixed(0)} MB`);
-    row('  peak memory (capture process)', `${cap.peakMiB.toFixed(0)} MiB`, '', { ok: cap.peakMiB < 128, text: '< 128 MiB' });
     row(dialect === 'mariadb' ? 'restore (one transaction, INSERTs)' : 'restore (one transaction)', `${res.seconds.toFixed(2)} s`, `${nativeLoad}: ${nativeRestore.toFixed(2)} s`, { ok: res.seconds <= 1.25 * nativeRestore, text: '<= 1.25x' });
     row('  rows/s', `${fmt(ROWS / res.seconds)}`, '');
     row('  peak memory (restore process)', `${res.peakMiB.toFixed(0)} MiB`, '', { ok: res.peakMiB < 128, text: '< 128 MiB' });
     if (BASELINE) {
       const bdst = `dbs_bench_${tag}_bdst`;
       try {
-        const bpayload = join(dir, 'baseline.bin');
-        const bcap = runChild(['capture', dialect, src, bpayload], BASELINE);
-        row('  before (baseline build): capture', `${bcap.seconds.toFixed(2)} s`, `${bcap.peakMiB.toFixed(0)} MiB peak`);
         await createDatabase(dialect, bdst);
         const bres = runChild(['restore', dialect, bdst, payload], BASELINE);
         if (bres.rows !== ROWS) throw new Error(`baseline restored ${bres.rows} rows, expected ${ROWS}`);
