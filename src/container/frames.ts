@@ -83,20 +83,27 @@ export function readHead(tools: Tools, bytes: Uint8Array, at: number): ReadHead 
   if (headVerifies(tools, data)) {
     const parity = bytes.subarray(at + HEAD_DATA, at + HEAD_SIZE);
     // The fields are right; a damaged parity region is still damage worth reporting.
-    return { ...readHeadFields(data), corrected: !tools.head.check(data, parity) };
+    return withCorrected(readHeadFields(data), !tools.head.check(data, parity));
   }
   const work = bytes.slice(at, at + HEAD_SIZE);
   const wd = work.subarray(0, HEAD_DATA);
   const result = tools.head.decode(wd, work.subarray(HEAD_DATA));
   if (!result.ok || !headVerifies(tools, wd)) return undefined;
-  return { ...readHeadFields(wd), corrected: true };
+  return withCorrected(readHeadFields(wd), true);
+}
+
+// Sets the flag on the fields object itself (a spread into a new object cost a copy per head).
+function withCorrected(head: Head, corrected: boolean): ReadHead {
+  const read = head as ReadHead;
+  read.corrected = corrected;
+  return read;
 }
 
 // A head cut by the end of the file can still be checked if its 96 data bytes are there.
 function readShortHead(tools: Tools, bytes: Uint8Array, at: number): ReadHead | undefined {
   if (at < 0 || at + HEAD_DATA > bytes.length) return undefined;
   const data = bytes.subarray(at, at + HEAD_DATA);
-  return headVerifies(tools, data) ? { ...readHeadFields(data), corrected: true } : undefined;
+  return headVerifies(tools, data) ? withCorrected(readHeadFields(data), true) : undefined;
 }
 
 function headVerifies(tools: Tools, data: Uint8Array): boolean {

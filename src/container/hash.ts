@@ -35,13 +35,14 @@ async function create(): Promise<Hashers> {
 }
 
 // Node's Buffer compares with memcmp (many GB/s); browsers use the word-wise loop below.
-const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, o: number, n: number): { equals(o: unknown): boolean } } }).Buffer;
+// Buffer.prototype.equals accepts any Uint8Array as `this` and argument: no Buffer wrappers needed.
+const nodeEquals = (globalThis as { Buffer?: { prototype: { equals(this: Uint8Array, o: Uint8Array): boolean } } }).Buffer?.prototype.equals;
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
-  if (NodeBuffer && n >= 256) return NodeBuffer.from(a.buffer, a.byteOffset, n).equals(NodeBuffer.from(b.buffer, b.byteOffset, n));
+  if (nodeEquals && n >= 256) return nodeEquals.call(a, b);
   let i = 0;
   // Word-wise when both views share their alignment (block bodies in read windows do).
   if (n >= 64 && (a.byteOffset & 3) === (b.byteOffset & 3)) {

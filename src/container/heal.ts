@@ -54,18 +54,16 @@ export function healBlock(
   options: { quick?: boolean } = {},
 ): HealResult {
   const [c0, c1] = copies;
+  if (hashes.length === 0) {
+    return { outcome: 'failed', copies: [c0 ? 'damaged' : 'missing', c1 ? 'damaged' : 'missing'], reason: 'no stored hash survives to verify it' };
+  }
+  // The common case first: copy 0 verifies and copy 1 is the same bytes.
+  const clean0 = !!c0 && verifies(hashers, hashes, c0.data);
+  if (clean0 && c1 && sameBody(c0, c1)) return { outcome: 'clean', data: c0.data, copies: ['intact', 'intact'] };
   const state: [CopyState, CopyState] = [c0 ? 'damaged' : 'missing', c1 ? 'damaged' : 'missing'];
-  if (hashes.length === 0) return { outcome: 'failed', copies: state, reason: 'no stored hash survives to verify it' };
-  const ok = (data: Uint8Array) => {
-    const digest = hashers.hash(data);
-    for (const h of hashes) if (equalBytes(digest, h)) return true;
-    return false;
-  };
+  const ok = (data: Uint8Array) => verifies(hashers, hashes, data);
 
-  if (c0 && ok(c0.data)) {
-    if (c1 && equalBytes(c0.data, c1.data) && equalBytes(c0.parity, c1.parity)) {
-      return { outcome: 'clean', data: c0.data, copies: ['intact', 'intact'] };
-    }
+  if (c0 && clean0) {
     state[0] = codec.check(c0.data, c0.parity) ? 'intact' : 'damaged';
     if (c1) state[1] = equalBytes(c0.data, c1.data) && codec.check(c1.data, c1.parity) ? 'intact' : 'damaged';
     return { outcome: 'clean', data: c0.data, copies: state };
@@ -85,6 +83,17 @@ export function healBlock(
     return { outcome: 'failed', copies: state, reason: 'damage in both copies overlaps beyond the parity budget' };
   }
   return { outcome: 'failed', copies: state, reason: c0 || c1 ? 'only one copy was found and its damage exceeds the parity budget' : 'neither copy was found' };
+}
+
+function verifies(hashers: Hashers, hashes: Uint8Array[], data: Uint8Array): boolean {
+  const digest = hashers.hash(data);
+  for (const h of hashes) if (equalBytes(digest, h)) return true;
+  return false;
+}
+
+/** Whether two copies hold the same data and parity. */
+function sameBody(a: BlockBody, b: BlockBody): boolean {
+  return equalBytes(a.data, b.data) && equalBytes(a.parity, b.parity);
 }
 
 function tryDecode(

@@ -46,7 +46,8 @@ export interface ContainerReader {
   readonly report?: IntegrityReport;
 }
 
-const WINDOW = 1 << 18;
+/** Bytes read ahead per window: large reads, since each read of a file costs a round trip to the I/O thread. */
+const WINDOW = 1 << 20;
 /** Failed blocks after which healing skips the costly combining searches (up to about 0.4 s a block). */
 const THOROUGH_FAILURES = 8;
 const SCAN_WINDOW = 2 << 20;
@@ -432,6 +433,12 @@ class Window {
     return this.#bytes.subarray(pos - this.#start, end - this.#start);
   }
 
+  /** The same as `get` when the window already holds all of [pos, pos + length), without waiting; else undefined. */
+  peek(pos: number, length: number): Uint8Array | undefined {
+    if (pos < this.#start || pos + length > this.#start + this.#bytes.length) return undefined;
+    return this.#bytes.subarray(pos - this.#start, pos + length - this.#start);
+  }
+
   async #fill(pos: number, length: number): Promise<Uint8Array> {
     if (this.source.view) return this.source.view(pos, length);
     if (!this.source.readInto) return this.source.read(pos, length);
@@ -494,6 +501,7 @@ class CopyCursor {
     const size = HEAD_SIZE + bodyLength;
     let pos = this.#expected(i);
     let head: ReadHead | undefined;
+    let framed: Uint8Array | undefined; // the whole frame, when its head was read at its place
     if (this.#ahead && this.#ahead.head.index === i) {
       pos = this.#ahead.pos;
       head = this.#ahead.head;
@@ -502,7 +510,7 @@ class CopyCursor {
     } else if (this.#ahead) {
       pos = this.#ahead.pos - (this.#ahead.head.index - i) * this.layout.fullFrame;
     } else {
-      const bytes = await this.#window.get(pos, HEAD_SIZE);
+      const bytes = await this.#window.get(pos, size);
       head = readHead(this.tools, bytes, 0);
       if (!this.#isMine(head, i)) {
         head = undefined;
@@ -518,15 +526,36 @@ class CopyCursor {
             pos = found.pos - (found.head.index - i) * this.layout.fullFrame;
           }
         }
-      } else this.#lastHeadEnd = pos + HEAD_SIZE;
+      } else {
+        this.#lastHeadEnd = pos + HEAD_SIZE;
+        framed = bytes;
+      }
     }
     if (pos < 0 || pos + size > this.source.size) return { head };
-    const bytes = await this.#window.get(pos, size);
+    const bytes = framed ?? (await this.#window.get(pos, size));
     if (bytes.length < size) return { head };
     return {
       head,
       body: { data: bytes.subarray(HEAD_SIZE, HEAD_SIZE + length), parity: bytes.subarray(HEAD_SIZE + length, size) },
     };
+  }
+
+  /**
+   * Frame `i` without waiting, when it is the common case: its head is intact at its expected
+   * place and the read window already holds the whole frame. Otherwise undefined, and nothing
+   * changed: `frame(i)` then does the full work (reads, searches).
+   */
+  placedFrame(i: number): { body: BlockBody; head: ReadHead } | undefined {
+    if (this.#ahead) return undefined;
+    const length = blockLength(this.layout, i);
+    const size = HEAD_SIZE + length + parityLength(length, this.layout.parity);
+    const pos = this.#expected(i);
+    const bytes = this.#window.peek(pos, size);
+    if (!bytes) return undefined;
+    const head = readHead(this.tools, bytes, 0);
+    if (!head || !this.#isMine(head, i)) return undefined;
+    this.#lastHeadEnd = pos + HEAD_SIZE;
+    return { head, body: { data: bytes.subarray(HEAD_SIZE, HEAD_SIZE + length), parity: bytes.subarray(HEAD_SIZE + length, size) } };
   }
 
   /** Where frames first..first+count-1 lie if they sit at their expected places (undefined while a search is pending or past the end). */
@@ -629,8 +658,8 @@ class Reader implements ContainerReader {
     return report;
   }
 
-  /** Heals blocks in order; yields each verified block's data (a fresh copy) until the first failure. */
-  async *#walk(report: IntegrityReport, wantData: boolean): AsyncGenerator<Uint8Array | undefined> {
+  /** Heals blocks in order; yields each verified block's data (a fresh copy) until the first failure (nothing without `wantData`). */
+  async *#walk(report: IntegrityReport, wantData: boolean): AsyncGenerator<Uint8Array> {
     const { layout, hashes, haveChunk, id } = this.#located;
     const codec = this.tools.codec(layout.parity);
     const cursors = [0, 1].map((c) => new CopyCursor(this.source, this.tools, layout, c as 0 | 1, id));
@@ -687,7 +716,8 @@ class Reader implements ContainerReader {
         for (const [n, r] of scanned.results.entries()) {
           const i = batch.first + n;
           const data = r.dataAt >= 0 ? scanned.windows[r.dataIn].subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
-          yield settle(i, r, r.heads, data);
+          const out = settle(i, r, r.heads, data);
+          if (out) yield out;
         }
         // Handed-out data were copies (settle): the windows serve a later run.
         freeRun(scanned.windows);
@@ -697,7 +727,8 @@ class Reader implements ContainerReader {
       for (const [n, r] of results.entries()) {
         const { i, heads } = batch.blocks[n];
         const data = own ? own[n] : r.dataAt >= 0 ? back!.subarray(r.dataAt, r.dataAt + blockLength(layout, i)) : undefined;
-        yield settle(i, r, heads, data);
+        const out = settle(i, r, heads, data);
+        if (out) yield out;
       }
       // Handed-out data were copies: the buffer serves a later batch.
       if (back && spare.length < 4) spare.push(back);
@@ -753,10 +784,15 @@ class Reader implements ContainerReader {
     };
     const tools = this.tools;
 
-    // One block's frames, found by the cursors, and what verifies it.
+    // One block's frames, found by the cursors (without waiting when both sit in their read
+    // windows at their places, the common case), and what verifies it.
     const frameAt = async (i: number) => {
-      const f0 = await cursors[0].frame(i);
-      const f1 = await cursors[1].frame(i);
+      const f0 = cursors[0].placedFrame(i) ?? (await cursors[0].frame(i));
+      const f1 = cursors[1].placedFrame(i) ?? (await cursors[1].frame(i));
+      return verification(i, f0, f1);
+    };
+    type Framed = { body?: BlockBody; head?: ReadHead };
+    const verification = (i: number, f0: Framed, f1: Framed) => {
       const length = blockLength(layout, i);
       const accepted: Uint8Array[] = [];
       if (hashes && haveChunk[Math.floor(i / MANIFEST_CHUNK_BLOCKS)]) accepted.push(hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
@@ -767,7 +803,7 @@ class Reader implements ContainerReader {
       return { f0, f1, length, accepted, quick, heads };
     };
     // With workers: one block, batched (or healed here in one batch of `hereEvery`).
-    const frameByFrame = async function* (i: number, engine: BlockEngine): AsyncGenerator<Uint8Array | undefined> {
+    const frameByFrame = async function* (i: number, engine: BlockEngine): AsyncGenerator<Uint8Array> {
       const { f0, f1, length, accepted, quick, heads } = await frameAt(i);
       const every = engine.hereEvery ?? 0;
       if (blocks.length === 0 && every > 0 && batchNo++ % every === every - 1) here = { results: [], data: [] };
@@ -815,10 +851,14 @@ class Reader implements ContainerReader {
     for (;;) {
       while (i < layout.blockCount) {
         if (!engine) {
-          // One thread: each block healed here, in order.
-          const { f0, f1, accepted, quick, heads } = await frameAt(i);
+          // One thread: each block healed here, in order (frames in the read windows taken
+          // without an await: most blocks of a file go through here).
+          const p0 = cursors[0].placedFrame(i);
+          const p1 = p0 && cursors[1].placedFrame(i);
+          const { f0, f1, accepted, quick, heads } = p0 && p1 ? verification(i, p0, p1) : await frameAt(i);
           const result = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
-          yield settle(i, result, heads, result.data);
+          const data = settle(i, result, heads, result.data);
+          if (data) yield data;
           i++;
           continue;
         }
