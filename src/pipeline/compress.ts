@@ -40,10 +40,14 @@ export interface CompressionStats {
   storedFrames: number;
 }
 
-function deflateChunk(chunk: Uint8Array, level: number): Promise<Buffer> {
+/**
+ * Deflates one chunk. zlib's output buffer is `outSize` bytes: large enough for the whole output
+ * (one return from the thread pool per frame, not one per 16 KiB), but not the full input size,
+ * which would allocate 1 MiB per frame for ~250 KiB of output; a larger output comes in pieces.
+ */
+function deflateChunk(chunk: Uint8Array, level: number, outSize: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    // A large zlib chunkSize: the thread pool returns to the main thread once per frame, not every 16 KiB.
-    deflateRaw(chunk, { level, memLevel: 9, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: Math.max(64 * 1024, chunk.length) }, (error, out) =>
+    deflateRaw(chunk, { level, memLevel: 9, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: outSize }, (error, out) =>
       error ? reject(error) : resolve(out),
     ),
   );
@@ -90,9 +94,14 @@ function endFrame(totalRaw: number, frames: number): Uint8Array {
   return frame(FRAME_END, 0, body);
 }
 
-/** Re-cuts a stream into chunks of exactly `size` bytes (the last one shorter). */
-async function* rechunk(input: ByteStream, size: number): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(size);
+/**
+ * Re-cuts a stream into chunks of exactly `size` bytes (the last one shorter). Each chunk is a
+ * buffer from `spare` when one was given back (the caller is done with it), else a new one: fewer
+ * fresh allocations, so fewer garbage collections and page faults.
+ */
+async function* rechunk(input: ByteStream, size: number, spare: Uint8Array[] = []): AsyncGenerator<Uint8Array> {
+  const fresh = () => spare.pop() ?? new Uint8Array(size);
+  let buffer = fresh();
   let filled = 0;
   for await (const part of input) {
     let at = 0;
@@ -103,7 +112,7 @@ async function* rechunk(input: ByteStream, size: number): AsyncGenerator<Uint8Ar
       at += take;
       if (filled === size) {
         yield buffer;
-        buffer = new Uint8Array(size);
+        buffer = fresh();
         filled = 0;
       }
     }
@@ -111,26 +120,56 @@ async function* rechunk(input: ByteStream, size: number): AsyncGenerator<Uint8Ar
   if (filled > 0) yield buffer.subarray(0, filled);
 }
 
-/** Runs `work` on up to `parallel` items at once and yields results in input order. */
+/**
+ * Runs `work` on up to `parallel` items at once and yields results in input order. Jobs are
+ * started as soon as a slot frees, also while the consumer is busy with a result (so the thread
+ * pool never idles waiting for the consumer to ask). An input error is thrown after the results
+ * of the items read before it.
+ */
 async function* ordered<T, R>(items: AsyncIterable<T>, parallel: number, work: (item: T) => Promise<R>): AsyncGenerator<R> {
   const pending: Promise<R>[] = [];
   const iterator = items[Symbol.asyncIterator]();
+  let exhausted = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let filling: Promise<void> | undefined;
+  // Pulls items and starts their jobs until `parallel` are pending; one fill runs at a time.
+  const fill = (): Promise<void> =>
+    (filling ??= (async () => {
+      try {
+        while (!exhausted && !stopped && !failure && pending.length < parallel) {
+          const next = await iterator.next();
+          if (next.done) exhausted = true;
+          else {
+            const job = work(next.value);
+            job.catch(() => {}); // surfaced when awaited in order; never an unhandled rejection
+            pending.push(job);
+          }
+        }
+      } catch (error) {
+        failure = { error };
+      } finally {
+        filling = undefined;
+      }
+    })());
   try {
     for (;;) {
-      while (pending.length < parallel) {
-        const next = await iterator.next();
-        if (next.done) {
-          while (pending.length) yield await pending.shift()!;
+      if (pending.length === 0) {
+        await fill();
+        if (pending.length === 0) {
+          if (failure) throw failure.error;
           return;
         }
-        const job = work(next.value);
-        job.catch(() => {}); // surfaced when awaited in order; never an unhandled rejection
-        pending.push(job);
       }
-      yield await pending.shift()!;
+      const result = await pending[0];
+      pending.shift();
+      void fill();
+      yield result;
     }
   } finally {
-    await iterator.return?.();
+    stopped = true;
+    await filling;
+    if (!exhausted && !failure) await iterator.return?.();
   }
 }
 
@@ -153,16 +192,23 @@ export async function* compressStream(input: ByteStream, options: CompressOption
   const header = streamHeader(chunkSize, level);
   s.compressedBytes += header.length;
   yield header;
+  // Input chunks whose bytes were deflated (not stored) are free again once deflated.
+  const spare: Uint8Array[] = [];
+  // zlib's output buffer: a little above the last frame's output (a frame's compressibility
+  // resembles the previous one's); half the chunk for the first.
+  let outSize = chunkSize >> 1;
   // A frame goes out as two chunks, its header and its body, so the body is never copied.
   const work = async (chunk: Uint8Array): Promise<[Uint8Array, Uint8Array]> => {
-    const packed = level === 0 ? undefined : await deflateChunk(chunk, level);
+    const packed = level === 0 ? undefined : await deflateChunk(chunk, level, outSize);
     // Incompressible data (already-compressed files) is stored as is: never larger than the input.
     const body = packed && packed.length < chunk.length ? new Uint8Array(packed.buffer, packed.byteOffset, packed.length) : chunk;
+    if (packed) outSize = Math.min(chunkSize, Math.max(64 * 1024, packed.length + (packed.length >> 3) + 4096));
+    if (body !== chunk && chunk.length === chunkSize && spare.length < 4) spare.push(chunk);
     const head = frame(body === chunk ? FRAME_STORED : FRAME_DEFLATE, chunk.length, new Uint8Array(0));
     new DataView(head.buffer).setUint32(8, body.length, true);
     return [head, body];
   };
-  for await (const [head, body] of ordered(rechunk(input, chunkSize), options.parallel ?? defaultParallel(), work)) {
+  for await (const [head, body] of ordered(rechunk(input, chunkSize, spare), options.parallel ?? defaultParallel(), work)) {
     s.rawBytes += new DataView(head.buffer, head.byteOffset).getUint32(4, true);
     s.compressedBytes += head.length + body.length;
     s.frames++;

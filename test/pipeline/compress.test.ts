@@ -159,4 +159,53 @@ test('prefetch: same bytes in order, reads ahead while the consumer waits, bound
   await rejects(() => collect(prefetch(source(8192 * 4))), (e) => (e as Error).message === 'source failed');
 });
 
+test('frames are worked on ahead of a slow consumer (bounded); input errors and early stops propagate', async () => {
+  const input = sqlLike(40000, 9);
+  const chunkSize = 16 * 1024;
+  const packed = await collect(compressStream(chunked(input, 4096), { chunkSize }));
+  // A consumer that holds on to its first part: the next frames are inflated meanwhile, but only
+  // as many as run in parallel.
+  let pulled = 0;
+  async function* counted(bytes: Uint8Array, failAt = -1) {
+    for (let at = 0; at < bytes.length; at += 1000) {
+      if (failAt >= 0 && at >= failAt) throw new Error('source failed');
+      pulled = at + 1000;
+      yield bytes.subarray(at, at + 1000);
+    }
+  }
+  const it = decompressStream(counted(packed), { parallel: 2 })[Symbol.asyncIterator]();
+  await it.next();
+  const early = pulled;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(pulled > early, 'input read on while the consumer waits');
+  assert.ok(pulled < packed.length / 2, `bounded: read ${pulled} of ${packed.length}`);
+  let closed = false;
+  async function* closing() {
+    try {
+      yield* counted(packed);
+    } finally {
+      closed = true;
+    }
+  }
+  const stop = decompressStream(closing())[Symbol.asyncIterator]();
+  await stop.next();
+  await stop.return!();
+  assert.ok(closed, 'the input is closed when the consumer stops early');
+  // An input error comes after the output of the frames read before it.
+  let out = 0;
+  await rejects(
+    async () => {
+      for await (const part of decompressStream(counted(packed, packed.length >> 1))) out += part.length;
+    },
+    (e) => (e as Error).message === 'source failed',
+  );
+  assert.ok(out > 0 && out < input.length, `output before the error: ${out}`);
+  await rejects(() => collect(compressStream(counted(input, 50000), { chunkSize })), (e) => (e as Error).message === 'source failed');
+  // Reused input buffers never leak into the output: incompressible and compressible chunks interleaved.
+  const mixed = new Uint8Array(12 * chunkSize);
+  for (let i = 0; i < 12; i++) mixed.set(i % 3 === 0 ? seededBytes(chunkSize, 20 + i) : input.subarray(i * chunkSize, (i + 1) * chunkSize), i * chunkSize);
+  const back = await collect(decompressStream(compressStream(chunked(mixed, 5000), { chunkSize, parallel: 3 })));
+  assert.equal(back, mixed);
+});
+
 test.run();
