@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Logger, ProgressListener } from '../pipeline/logger.js';
 import { loadConfig, type DbsConfig } from './config.js';
-import { getPassphrase, type PassphraseIO } from './passphrase.js';
+import { getPassphrase, passphraseGiven, type PassphraseIO } from './passphrase.js';
 import { ProgressBar } from './progress.js';
 
 export interface CliIO {
@@ -76,6 +76,11 @@ export class CliContext {
     const key = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.startsWith('DBS-SECRET-KEY-'));
     if (!key) throw new UsageError(`${args.identity} holds no DBS-SECRET-KEY- line`, { hint: 'give the file with the private key of a recipient of this backup' });
     return { privateKey: key };
+  }
+
+  /** True when the passphrase comes without a prompt (--passphrase, piped --passphrase-stdin, $DBS_PASSPHRASE). */
+  passphraseGiven(args: GlobalArgs): boolean {
+    return passphraseGiven(args, this.io);
   }
 
   passphrase(args: GlobalArgs, options: Parameters<typeof getPassphrase>[2] = {}): Promise<string> {

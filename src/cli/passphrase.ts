@@ -75,6 +75,13 @@ function interactive(io: PassphraseIO): boolean {
   return Boolean(io.stdin.isTTY && io.stdin.setRawMode);
 }
 
+/** Whether getPassphrase has a source that needs no prompt: the flag, piped stdin or the environment variable. */
+export function passphraseGiven(args: PassphraseArgs, io: Pick<PassphraseIO, 'stdin' | 'env'>, envName = 'DBS_PASSPHRASE'): boolean {
+  if (args.passphrase !== undefined) return true;
+  if (args.passphraseStdin) return !interactive(io as PassphraseIO);
+  return io.env[envName] !== undefined;
+}
+
 /**
  * The passphrase for this run. `confirm` (a new backup or a new passphrase) asks twice at the
  * prompt. `line` picks the stdin line (rekey reads the current one on line 1, the new on line 2).

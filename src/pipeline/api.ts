@@ -40,6 +40,9 @@ import {
   type RestoreResult,
 } from './layers.js';
 import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type ProgressListener } from './logger.js';
+import { passphraseRecipients, type EarlySeal } from './seal.js';
+
+export { startSealing, type EarlySeal } from './seal.js';
 
 /** Compressed payload bytes read ahead while the envelope is sealed (with the raw prefetch, about 0.4 s of capture at 1M rows; more only adds memory beside Argon2id's). */
 const SEAL_READ_AHEAD = 4 << 20;
@@ -85,6 +88,12 @@ export interface BackupOptions extends CaptureSettings {
   /** Where the second copy is spooled while writing; default: the output's directory, else the OS temp dir. */
   spoolDir?: string;
   /**
+   * An envelope whose sealing (the Argon2id derivation) was started earlier with startSealing(),
+   * used once, when it was started for the same passphrase, KDF cost and recipients (otherwise a
+   * new envelope is sealed). The CLI starts it before loading the app, on a core start-up leaves idle.
+   */
+  sealing?: EarlySeal;
+  /**
    * End the Argon2id thread as soon as the envelope is sealed, so its memory (64 MiB at the
    * default cost) is free for the capture instead of lingering 1 s. Only when nothing else in the
    * process derives keys meanwhile (their derivation would fail): the CLI sets it. Default false.
@@ -112,17 +121,6 @@ export interface BackupResult {
   captured: CaptureSummary;
   rows: number;
   summary(): string;
-}
-
-function passphraseRecipients(passphrase: string | Recipient[] | null, options: { kdf?: KdfParams; recipients?: Recipient[] }): Recipient[] {
-  const list: Recipient[] = [];
-  if (typeof passphrase === 'string') {
-    if (passphrase.length === 0) throw new UsageError('the passphrase is empty', { hint: 'an empty passphrase would protect nothing; give a real one' });
-    list.push(options.kdf ? { passphrase, kdf: options.kdf } : { passphrase });
-  } else if (Array.isArray(passphrase)) list.push(...passphrase);
-  if (options.recipients) list.push(...options.recipients);
-  if (list.length === 0) throw new UsageError('a backup needs a passphrase or at least one recipient');
-  return list;
 }
 
 function identityOf(secret: Secret): Identity {
@@ -324,7 +322,7 @@ async function buildStream(
   const ahead = readAhead(compressStream(prefetch(payload), options.compression, stats), SEAL_READ_AHEAD);
   let sealed: Sealed;
   try {
-    sealed = await sealEnvelope(recipients);
+    sealed = await (options.sealing?.take(recipients) ?? sealEnvelope(recipients));
   } catch (error) {
     await ahead.cancel();
     // A malformed recipient key or KDF setting is the caller's mistake, not a damaged file.

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Sequelize } from 'sequelize';
 import { computeLayout } from '../../src/container/format.js';
 import { OutputError, UnrecoverableBlocksError, UsageError, WrongPassphraseError } from '../../src/errors.js';
-import { createBackup, healBackup, inspectBackup, rekeyBackup, restoreBackup, validateBackup } from '../../src/pipeline/api.js';
+import { createBackup, healBackup, inspectBackup, rekeyBackup, restoreBackup, startSealing, validateBackup } from '../../src/pipeline/api.js';
+import { deriveKeyBytes, setKdfRunner } from '../../src/crypto/kdf.js';
 import { defineTestApp, seedTestApp, snapshotDatabase, syncTestApp, testAppRegistry } from '../apps/app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-api-'));
@@ -64,6 +65,43 @@ test('createBackup to bytes: verified, compressed, and validates clean (with and
   const full = await validateBackup(bytes, PASS);
   assert.ok(full.ok && full.decrypted);
   assert.is(full.payloadBytes, result.rawBytes);
+});
+
+test('startSealing: the early envelope is used once, only for the same passphrase, cost and recipients', async () => {
+  let derivations = 0;
+  setKdfRunner((password, salt, params) => {
+    derivations++;
+    return deriveKeyBytes(password, salt, params);
+  });
+  // Derivations made by createBackup itself (the early sealing's happen before it is called).
+  const backup = async (sealing: ReturnType<typeof startSealing>) => {
+    await new Promise((r) => setTimeout(r, 0));
+    const before = derivations;
+    const result = await createBackup(PASS, { sequelize: source, registry, kdf, sealing, blockSize: 4096 });
+    return { bytes: result.bytes!, derived: derivations - before };
+  };
+  try {
+    // Same passphrase and cost: createBackup derives nothing, and the file opens with the passphrase.
+    const sealing = startSealing(PASS, { kdf });
+    const first = await backup(sealing);
+    assert.is(first.derived, 0);
+    assert.ok((await validateBackup(first.bytes, PASS)).decrypted);
+    // Used up: a second backup gets an envelope (and data key) of its own.
+    const second = await backup(sealing);
+    assert.is(second.derived, 1);
+    assert.ok((await validateBackup(second.bytes, PASS)).decrypted);
+    // Another cost or passphrase than the early one: sealed anew with what createBackup was given.
+    const third = await backup(startSealing(PASS, { kdf: { ...kdf, passes: 2 } }));
+    assert.is(third.derived, 1);
+    const slot = (await inspectBackup(third.bytes)).envelope!.slots[0];
+    assert.is(slot.type === 'passphrase' && slot.kdf.passes, kdf.passes);
+    const fourth = await backup(startSealing('another passphrase', { kdf }));
+    assert.is(fourth.derived, 1);
+    assert.ok((await validateBackup(fourth.bytes, PASS)).decrypted);
+    assert.throws(() => startSealing('', { kdf }), (e: unknown) => e instanceof UsageError);
+  } finally {
+    setKdfRunner(undefined);
+  }
 });
 
 test('wrong or empty passphrase: typed errors', async () => {

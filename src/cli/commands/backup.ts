@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DbsError, UsageError } from '../../errors.js';
-import { createBackup } from '../../pipeline/api.js';
+import { startSealing, type EarlySeal } from '../../pipeline/seal.js';
 import { SSHTarget } from '../../transports/target.js';
 import { resolveApp } from '../config.js';
 import { cli, type GlobalArgs } from '../context.js';
@@ -53,15 +53,26 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (args: ArgumentsCamelCase<Args>) => {
     const ctx = cli();
     const logger = ctx.logger(args);
+    const recipients = (args.recipient ?? []).map((publicKey) => ({ publicKey }));
+    // A passphrase that needs no prompt is read first and its Argon2id derivation started at once:
+    // it runs on another core while the app's config (Sequelize, the models) loads. Its errors wait
+    // until after the config's, so they come in the same order as with a prompt.
+    const early: Promise<{ passphrase: string; sealing: EarlySeal }> | undefined =
+      !args.recipientOnly && ctx.passphraseGiven(args)
+        ? ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' }).then((p) => ({ passphrase: p, sealing: startSealing(p, { recipients }) }))
+        : undefined;
+    early?.catch(() => {}); // thrown where it is awaited below
     const config = await ctx.config(args);
     const output = resolve(ctx.io.cwd, args.output);
     // A wrong target name or profile fails here, before the passphrase prompt and the capture.
     const target = args.push === undefined ? undefined : SSHTarget.fromSettings(args.push, config, ctx.io.env);
     if (target) target.remotePath(basename(output));
-    const recipients = (args.recipient ?? []).map((publicKey) => ({ publicKey }));
     if (args.recipientOnly && recipients.length === 0) throw new UsageError('--recipient-only needs at least one --recipient');
     const app = resolveApp(config, ctx.io.cwd, (m) => logger.warn(m));
-    const passphrase = args.recipientOnly ? null : await ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' });
+    // The pipeline is loaded after the config: meanwhile the derivation started above has one core to itself.
+    const { createBackup } = await import('../../pipeline/api.js');
+    const given = await early;
+    const passphrase = args.recipientOnly ? null : given ? given.passphrase : await ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' });
     const result = await createBackup(passphrase, {
       sequelize: config.sequelize,
       output,
@@ -81,6 +92,7 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       onProgress: ctx.progress(args),
       // One command per process: no other derivation can be waiting on the Argon2id thread.
       endKdfThread: true,
+      sealing: given?.sealing,
     });
     const report = {
       command: 'backup',

@@ -1,6 +1,5 @@
 // dbs heal <file> -o <clean>: write a fresh, clean container from a damaged one (no passphrase).
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { healBackup } from '../../pipeline/api.js';
 import { cli, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit.js';
 
@@ -19,6 +18,7 @@ export const healCommand: CommandModule<GlobalArgs, Args> = {
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'where to write the clean backup' })
       .option('force', { type: 'boolean', describe: 'replace an existing output file (atomically)' }) as Argv<Args>,
   handler: async (args: ArgumentsCamelCase<Args>) => {
+    const { healBackup } = await import('../../pipeline/api.js');
     const ctx = cli();
     const result = await healBackup(args.file, args.output, { overwrite: args.force, logger: ctx.logger(args), onProgress: ctx.progress(args) });
     ctx.exitCode = result.healed ? EXIT.HEALED : EXIT.OK;

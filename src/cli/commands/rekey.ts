@@ -1,6 +1,5 @@
 // dbs rekey <file>: new passphrase, same payload (the data key is rewrapped, nothing re-encrypted).
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { rekeyBackup } from '../../pipeline/api.js';
 import { getPassphrase } from '../passphrase.js';
 import { cli, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -23,6 +22,7 @@ export const rekeyCommand: CommandModule<GlobalArgs, Args> = {
       .option('new-passphrase', { type: 'string', describe: 'the new passphrase (visible to other users; prefer the prompt, line 2 of --passphrase-stdin or $DBS_NEW_PASSPHRASE)' })
       .epilog('With --passphrase-stdin, stdin holds the current passphrase on line 1 and the new one on line 2.') as Argv<Args>,
   handler: async (args: ArgumentsCamelCase<Args>) => {
+    const { rekeyBackup } = await import('../../pipeline/api.js');
     const ctx = cli();
     const logger = ctx.logger(args);
     const current = await ctx.secret(args, { purpose: 'current passphrase' });

@@ -1,6 +1,5 @@
 // dbs restore <file>: load rows (one transaction) and files back into the app found by the config.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { restoreBackup } from '../../pipeline/api.js';
 import { cli, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit.js';
 
@@ -19,6 +18,7 @@ export const restoreCommand: CommandModule<GlobalArgs, Args> = {
       .option('flush', { type: 'boolean', describe: "delete the backed-up tables' rows first (same transaction)" })
       .option('dry-run', { type: 'boolean', describe: 'load everything in a transaction, then roll back; write no files' }) as Argv<Args>,
   handler: async (args: ArgumentsCamelCase<Args>) => {
+    const { restoreBackup } = await import('../../pipeline/api.js');
     const ctx = cli();
     const logger = ctx.logger(args);
     const config = await ctx.config(args);

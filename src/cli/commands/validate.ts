@@ -1,6 +1,5 @@
 // dbs validate <file>: check every block (no passphrase); with a passphrase also every GCM tag.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { validateBackup } from '../../pipeline/api.js';
 import { cli, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit.js';
 
@@ -17,6 +16,7 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
       .positional('file', { type: 'string', describe: 'the backup file', demandOption: true })
       .option('decrypt', { type: 'boolean', describe: 'also verify decryption, asking for the passphrase if none is given' }) as Argv<Args>,
   handler: async (args: ArgumentsCamelCase<Args>) => {
+    const { validateBackup } = await import('../../pipeline/api.js');
     const ctx = cli();
     const logger = ctx.logger(args);
     // Decryption is checked whenever a passphrase is at hand without asking, or when --decrypt asks for it.
