@@ -7,6 +7,8 @@ export {
   healBackup,
   rekeyBackup,
   inspectBackup,
+  startSealing,
+  type EarlySeal,
   type BackupInput,
   type BackupOptions,
   type BackupResult,
