@@ -853,9 +853,9 @@ class Reader implements ContainerReader {
         if (!engine) {
           // One thread: each block healed here, in order (frames in the read windows taken
           // without an await: most blocks of a file go through here).
-          const p0 = cursors[0].placedFrame(i);
-          const p1 = p0 && cursors[1].placedFrame(i);
-          const { f0, f1, accepted, quick, heads } = p0 && p1 ? verification(i, p0, p1) : await frameAt(i);
+          const f0 = cursors[0].placedFrame(i) ?? (await cursors[0].frame(i));
+          const f1 = cursors[1].placedFrame(i) ?? (await cursors[1].frame(i));
+          const { accepted, quick, heads } = verification(i, f0, f1);
           const result = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
           const data = settle(i, result, heads, result.data);
           if (data) yield data;
