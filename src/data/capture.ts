@@ -53,11 +53,9 @@ const ROW_RECORD_BYTES = 256 << 10;
 
 export function dialectOf(sequelize: Sequelize): Dialect {
   const d = sequelize.getDialect();
-  if (d === 'postgres' || d === 'mariadb' || d === 'sqlite') return d;
-  if (d === 'mysql') {
-    throw new ConfigError('dialect mysql (mysql2 driver) is not supported yet', { hint: "use Sequelize's 'mariadb' dialect (package mariadb): it talks to MySQL servers too" });
-  }
-  throw new ConfigError(`dialect ${d} is not supported (dbs supports postgres, mariadb and sqlite)`);
+  // mysql (mysql2 driver) shares the MariaDB code through a connection adapter (mariadb-connection.ts).
+  if (d === 'postgres' || d === 'mariadb' || d === 'mysql' || d === 'sqlite') return d;
+  throw new ConfigError(`dialect ${d} is not supported (dbs supports postgres, mariadb, mysql and sqlite)`);
 }
 
 async function openReader(sequelize: Sequelize, onCells: (m: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {

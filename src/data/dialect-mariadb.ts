@@ -6,12 +6,12 @@ import type { Sequelize } from 'sequelize';
 import { Readable } from 'node:stream';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
-import { FRAME_HEAD, connectionManager, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
+import { FRAME_HEAD, type RowBatch, type SourceReader, type TargetTable, type TargetWriter } from './dialect-types.js';
 import type { Cell } from './format.js';
 import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { CaptureError, RestoreError } from '../errors.js';
-import { rowsOf, type CastColumn, type MariaConnection } from './mariadb-connection.js';
+import { acquireConnection, rowsOf, type CastColumn, type MariaConnection } from './mariadb-connection.js';
 
 const BATCH_BYTES = 256 << 10;
 // Below 128 KiB the driver sends a statement from its 128 KiB packet buffer (a larger one makes
@@ -346,8 +346,7 @@ async function* streamRows(conn: MariaConnection, model: ModelInfo, selection: S
 }
 
 export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model: ModelInfo, rows: Cell[][]) => void): Promise<SourceReader> {
-  const cm = connectionManager(sequelize);
-  const conn = (await cm.getConnection({ type: 'SELECT' })) as MariaConnection;
+  const { conn, release, destroy } = await acquireConnection(sequelize, 'SELECT');
   let zone = '+00:00';
   let broken = false;
   try {
@@ -357,7 +356,7 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
     await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
   } catch (error) {
-    await cm.releaseConnection(conn);
+    await release();
     throw error;
   }
   return {
@@ -372,14 +371,14 @@ export async function openMariaReader(sequelize: Sequelize, onFileCells?: (model
     },
     async close() {
       if (broken) {
-        await cm.destroyConnection(conn);
+        await destroy();
         return;
       }
       try {
         await conn.query('ROLLBACK');
         await conn.query('SET SESSION time_zone = ?', [zone]);
       } finally {
-        await cm.releaseConnection(conn);
+        await release();
       }
     },
   };
@@ -450,13 +449,23 @@ function loadField(out: ByteWriter, value: Cell): void {
   out.raw(/[\\\t\n\0]/.test(text) ? text.replace(/[\\\t\n\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\0')) : text);
 }
 
+/**
+ * Whether the application allows LOAD DATA LOCAL INFILE: dialectOptions.permitLocalInfile (the
+ * mariadb driver's option); with mysql2 (which takes no such option and sends local files by
+ * default) dialectOptions.flags listing LOCAL_FILES.
+ */
+function localInfileAllowed(sequelize: Sequelize): boolean {
+  const options = (sequelize as unknown as { options: { dialectOptions?: { permitLocalInfile?: boolean; flags?: string | string[] } } }).options.dialectOptions;
+  if (sequelize.getDialect() !== 'mysql') return options?.permitLocalInfile === true;
+  const flags = Array.isArray(options?.flags) ? options.flags : String(options?.flags ?? '').split(',');
+  return flags.some((f) => f.trim().toUpperCase().replace(/^\+/, '') === 'LOCAL_FILES');
+}
+
 export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWriter> {
-  const cm = connectionManager(sequelize);
-  const conn = (await cm.getConnection({ type: 'INSERT' })) as MariaConnection;
+  const { conn, release } = await acquireConnection(sequelize, 'INSERT');
   // LOAD DATA LOCAL INFILE streams rows (several times faster than INSERTs) when the application
-  // allows it (dialectOptions.permitLocalInfile); used for tables that start empty.
-  const dialectOptions = (sequelize as unknown as { options: { dialectOptions?: { permitLocalInfile?: boolean } } }).options.dialectOptions;
-  const localInfile = dialectOptions?.permitLocalInfile === true;
+  // allows it; used for tables that start empty.
+  const localInfile = localInfileAllowed(sequelize);
   let loadStatementBytes = LOAD_STATEMENT_BYTES;
   // The file of a LOAD is a Readable fed by push(). Once the driver reads it (flowing), a push
   // reaches the driver's 'data' handler at once, which copies the bytes into its packet buffer:
@@ -687,7 +696,7 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
           await conn.query('SET SESSION time_zone = ?', [saved.time_zone]).catch(() => {});
         }
       } finally {
-        await cm.releaseConnection(conn);
+        await release();
       }
     },
   };

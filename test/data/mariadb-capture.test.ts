@@ -10,6 +10,7 @@ import { BackupRegistry } from '../../src/data/registry.js';
 import { readRecords, RecordType } from '../../src/data/format.js';
 import { capturePlan, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
 import { describeModels } from '../../src/data/manifest.js';
+import { acquireConnection } from '../../src/data/mariadb-connection.js';
 import { collect, chunked } from '../../src/io/memory.js';
 import { seededRandom } from '../helpers/env.js';
 import { serviceAvailable } from './helpers.js';
@@ -109,13 +110,12 @@ test('packed capture reads the same cells as the per-value path', async () => {
       assert.ok(packed.cells.equals(perValue.cells), 'packed and per-value cells differ');
     };
     const planOf = async () => {
-      const cm = (s as unknown as { connectionManager: { getConnection(o: object): Promise<unknown>; releaseConnection(c: unknown): Promise<void> } }).connectionManager;
-      const conn = await cm.getConnection({ type: 'SELECT' });
+      const { conn, release } = await acquireConnection(s, 'SELECT');
       try {
         const model = describeModels(s, new BackupRegistry()).models.find((m) => m.table === 'mixed')!;
-        return { model, plan: await capturePlan(conn as Parameters<typeof capturePlan>[0], model) };
+        return { model, plan: await capturePlan(conn, model) };
       } finally {
-        await cm.releaseConnection(conn);
+        await release();
       }
     };
     // With a FLOAT column the result has one column read through the driver's cast callback.
