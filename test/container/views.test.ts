@@ -9,7 +9,7 @@ import { openContainer, protect } from '../../src/container/index.js';
 import { healBatch, scanBatch, type BlockEngine } from '../../src/container/blocks.js';
 import { loadTools } from '../../src/container/frames.js';
 import { healBlock } from '../../src/container/heal.js';
-import { computeLayout } from '../../src/container/format.js';
+import { computeLayout, HEAD_SIZE } from '../../src/container/format.js';
 import { memorySource, collect } from '../../src/io/memory.js';
 import type { ByteSource } from '../../src/io/types.js';
 import { seededBytes, seededRandom } from '../helpers/env.js';
@@ -70,6 +70,13 @@ const damages: [string, (b: Uint8Array) => Uint8Array][] = [
     d.fill(0, frameAt(1, 20), frameAt(1, 21));
     return d;
   }],
+  ['block 15: the start of copy 0 and the end of copy 1 destroyed (combining both copies)', (b) => {
+    const d = b.slice();
+    const body = (c: number) => frameAt(c, 15) + HEAD_SIZE;
+    d.fill(0x33, body(0), body(0) + 20_000);
+    d.fill(0x44, body(1) + 40_000, body(1) + 60_000);
+    return d;
+  }],
   ['bytes deleted in copy 0 (frames searched for)', (b) => {
     const at = frameAt(0, 12) + 3000;
     const d = new Uint8Array(b.length - 500);
@@ -89,6 +96,7 @@ test('payload through reused read windows: every block is its own (single thread
       const payload = await collect(reader.payload());
       assert.ok(source.reads > 0, `${what}, ${how}: the windows read through readInto`);
       assert.is(payload.length, PAYLOAD.length, `${what}, ${how}: length`);
+      if (what.includes('combining')) assert.is(reader.report?.combined, 1, `${what}, ${how}: healed by combining`);
       const first = payload.findIndex((b, i) => b !== PAYLOAD[i]);
       assert.is(first, -1, `${what}, ${how}: payload differs first at byte ${first} (block ${Math.floor(first / BLOCK)})`);
     }
