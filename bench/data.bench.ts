@@ -125,6 +125,11 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     row('capture (payload to a file)', `${cap.seconds.toFixed(2)} s`, `${nativeName}: ${nativeCapture.toFixed(2)} s`, { ok: cap.seconds <= 0.85 * nativeCapture, text: '<= 0.85x' });
     row('  rows/s, payload size', `${fmt(ROWS / cap.seconds)}`, `${(cap.bytes / 1e6).toFixed(0)} MB payload, dump ${(dumpBytes / 1e6).toFixed(0)} MB`);
     row('  peak memory (capture process)', `${cap.peakMiB.toFixed(0)} MiB`, '', { ok: cap.peakMiB < 128, text: '< 128 MiB' });
+    if (dialect === 'mariadb') {
+      // The same database through Sequelize's 'mysql' dialect (mysql2 driver, same SQL).
+      const viaMysql2 = runChild(['capture', 'mysql', src, join(dir, 'mysql2.bin')]);
+      row('  capture through mysql2 (dialect mysql)', `${viaMysql2.seconds.toFixed(2)} s`, `${viaMysql2.peakMiB.toFixed(0)} MiB peak`);
+    }
     if (BASELINE) row('  before (baseline build): capture', `${median(baselineCaps.map((c) => c.seconds)).toFixed(2)} s`, `${Math.max(...baselineCaps.map((c) => c.peakMiB)).toFixed(0)} MiB peak`);
     if (CAPTURE_ONLY) return;
     let nativeRestore: number;
