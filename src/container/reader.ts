@@ -613,6 +613,15 @@ class CopyCursor {
   }
 }
 
+/** One pass over the blocks: the report it fills, whether block data is handed out, each copy's cursor. */
+interface Walk {
+  report: IntegrityReport;
+  wantData: boolean;
+  cursors: [CopyCursor, CopyCursor];
+}
+type Framed = { body?: BlockBody; head?: ReadHead };
+type Settled = { outcome: Outcome; copies: [CopyState, CopyState]; reason?: string };
+
 class Reader implements ContainerReader {
   readonly info: ContainerInfo;
   readonly meta: Uint8Array;
@@ -658,15 +667,66 @@ class Reader implements ContainerReader {
     return report;
   }
 
+  /** One thread: each block healed here, in order (frames in the read windows taken without an await). */
+  async *#walkHere(walk: Walk): AsyncGenerator<Uint8Array> {
+    const { blockCount, parity } = this.#located.layout;
+    const codec = this.tools.codec(parity);
+    const [c0, c1] = walk.cursors;
+    for (let i = 0; i < blockCount; i++) {
+      const f0 = c0.placedFrame(i) ?? (await c0.frame(i));
+      const f1 = c1.placedFrame(i) ?? (await c1.frame(i));
+      const { accepted, quick, heads } = this.#verification(walk, i, f0, f1);
+      const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
+      const data = this.#settle(walk, i, result, heads, result.data);
+      if (data) yield data;
+    }
+  }
+
+  /** What verifies block `i` (the manifest's hash, else its frame heads'), and whether each copy's head was read as stored. */
+  #verification(walk: Walk, i: number, f0: Framed, f1: Framed) {
+    const { layout, hashes, haveChunk } = this.#located;
+    const { report, cursors } = walk;
+    const length = blockLength(layout, i);
+    const accepted: Uint8Array[] = [];
+    if (hashes && haveChunk[Math.floor(i / MANIFEST_CHUNK_BLOCKS)]) accepted.push(hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
+    else for (const f of [f0, f1]) if (f.head && f.head.length === length) accepted.push(f.head.hash);
+    const quick = report.failed.length >= THOROUGH_FAILURES;
+    const heads: [boolean, boolean] = [!!f0.head && !f0.head.corrected, !!f1.head && !f1.head.corrected];
+    report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
+    return { f0, f1, length, accepted, quick, heads };
+  }
+
+  /** Counts one healed block in the report and returns its data to hand out (a fresh copy). */
+  #settle(walk: Walk, i: number, result: Settled, heads: [boolean, boolean], data?: Uint8Array): Uint8Array | undefined {
+    const { layout } = this.#located;
+    const { report } = walk;
+    const length = blockLength(layout, i);
+    // A head that was lost or needed correction is damage in that copy even if its body is fine.
+    for (const c of [0, 1] as const) if (result.copies[c] === 'intact' && !heads[c]) result.copies[c] = 'damaged';
+    const start = i * layout.blockSize;
+    report.add(i, result.outcome, result.copies, [start, start + length], result.reason);
+    if (result.outcome === 'failed' && report.failed.length === THOROUGH_FAILURES) {
+      report.notes.push(`after ${THOROUGH_FAILURES} failed blocks, the costly searches for combining copies were skipped for the rest`);
+    }
+    return walk.wantData && data && report.failed.length === 0 ? data.slice() : undefined;
+  }
+
   /** Heals blocks in order; yields each verified block's data (a fresh copy) until the first failure (nothing without `wantData`). */
   async *#walk(report: IntegrityReport, wantData: boolean): AsyncGenerator<Uint8Array> {
     const { layout, hashes, haveChunk, id } = this.#located;
     const codec = this.tools.codec(layout.parity);
-    const cursors = [0, 1].map((c) => new CopyCursor(this.source, this.tools, layout, c as 0 | 1, id));
+    const cursors: [CopyCursor, CopyCursor] = [new CopyCursor(this.source, this.tools, layout, 0, id), new CopyCursor(this.source, this.tools, layout, 1, id)];
+    const walk: Walk = { report, wantData, cursors };
     let engine = this.#engine ? await this.#engine(layout.parity) : undefined;
     if (engine && !engine.healBatch) {
       await engine.close();
       engine = undefined;
+    }
+    if (!engine) {
+      yield* this.#walkHere(walk);
+      report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
+      this.report = report;
+      return;
     }
     const bodySize = layout.blockSize + parityLength(layout.blockSize, layout.parity);
     const perBatch = Math.max(1, Math.floor((1 << 20) / layout.blockSize));
@@ -692,18 +752,7 @@ class Reader implements ContainerReader {
     let slowUntil = 0;
     let rewinds = 0;
 
-    // Counts one healed block in the report and returns its data to hand out (a fresh copy).
-    const settle = (i: number, result: { outcome: Outcome; copies: [CopyState, CopyState]; reason?: string }, heads: [boolean, boolean], data?: Uint8Array) => {
-      const length = blockLength(layout, i);
-      // A head that was lost or needed correction is damage in that copy even if its body is fine.
-      for (const c of [0, 1] as const) if (result.copies[c] === 'intact' && !heads[c]) result.copies[c] = 'damaged';
-      const start = i * layout.blockSize;
-      report.add(i, result.outcome, result.copies, [start, start + length], result.reason);
-      if (result.outcome === 'failed' && report.failed.length === THOROUGH_FAILURES) {
-        report.notes.push(`after ${THOROUGH_FAILURES} failed blocks, the costly searches for combining copies were skipped for the rest`);
-      }
-      return wantData && data && report.failed.length === 0 ? data.slice() : undefined;
-    };
+    const settle = (i: number, result: Settled, heads: [boolean, boolean], data?: Uint8Array) => this.#settle(walk, i, result, heads, data);
     const drain = async function* () {
       const batch = inFlight.shift()!;
       if (batch.kind === 'scan') {
@@ -791,17 +840,7 @@ class Reader implements ContainerReader {
       const f1 = cursors[1].placedFrame(i) ?? (await cursors[1].frame(i));
       return verification(i, f0, f1);
     };
-    type Framed = { body?: BlockBody; head?: ReadHead };
-    const verification = (i: number, f0: Framed, f1: Framed) => {
-      const length = blockLength(layout, i);
-      const accepted: Uint8Array[] = [];
-      if (hashes && haveChunk[Math.floor(i / MANIFEST_CHUNK_BLOCKS)]) accepted.push(hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
-      else for (const f of [f0, f1]) if (f.head && f.head.length === length) accepted.push(f.head.hash);
-      const quick = report.failed.length >= THOROUGH_FAILURES;
-      const heads: [boolean, boolean] = [!!f0.head && !f0.head.corrected, !!f1.head && !f1.head.corrected];
-      report.resynchronised = cursors[0].resynchronised + cursors[1].resynchronised;
-      return { f0, f1, length, accepted, quick, heads };
-    };
+    const verification = (i: number, f0: Framed, f1: Framed) => this.#verification(walk, i, f0, f1);
     // With workers: one block, batched (or healed here in one batch of `hereEvery`).
     const frameByFrame = async function* (i: number, engine: BlockEngine): AsyncGenerator<Uint8Array> {
       const { f0, f1, length, accepted, quick, heads } = await frameAt(i);
@@ -850,18 +889,6 @@ class Reader implements ContainerReader {
     let i = 0;
     for (;;) {
       while (i < layout.blockCount) {
-        if (!engine) {
-          // One thread: each block healed here, in order (frames in the read windows taken
-          // without an await: most blocks of a file go through here).
-          const f0 = cursors[0].placedFrame(i) ?? (await cursors[0].frame(i));
-          const f1 = cursors[1].placedFrame(i) ?? (await cursors[1].frame(i));
-          const { accepted, quick, heads } = verification(i, f0, f1);
-          const result = healBlock(codec, tools.hashers, accepted, [f0.body, f1.body], { quick });
-          const data = settle(i, result, heads, result.data);
-          if (data) yield data;
-          i++;
-          continue;
-        }
         const count = Math.min(perBatch, layout.blockCount - i);
         const runs = engine?.scanBatch && i >= slowUntil && manifestCovers(i, count);
         const r0 = runs ? cursors[0].placedRun(i, count) : undefined;
