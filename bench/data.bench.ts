@@ -3,6 +3,8 @@
 // MariaDB next to mysqldump --single-transaction / reload, measured in the same run. Each capture
 // and restore runs in its own process so its peak memory is its own; the payload is written to a
 // file (as the native tools write theirs).
+// Knobs: DBS_BENCH_ROWS, DBS_BENCH_DIALECTS=postgres|mariadb, DBS_BENCH_STEPS=capture,
+// DBS_BENCH_REPEAT=N, DBS_BENCH_BASELINE (see below), DBS_BENCH_PROF=<dir> (CPU profiles).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
