@@ -7,7 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DbsError, UsageError } from '../../errors.js';
 import { startSealing, type EarlySeal } from '../../pipeline/seal.js';
 import { SSHTarget } from '../../transports/target.js';
-import { resolveApp } from '../config.js';
+import { resolveApp, type DbsConfig } from '../config.js';
 import { cli, type GlobalArgs } from '../context.js';
 import { EXIT, errorJson, formatError } from '../exit.js';
 
@@ -25,6 +25,25 @@ export class PushFailedError extends DbsError {
       cause,
     });
   }
+}
+
+/**
+ * Opens one pooled connection of the app's Sequelize and puts it back: the capture then finds it
+ * ready. Waits at most `ms` (an unreachable server is reported by the capture itself, once).
+ */
+function openConnection(config: DbsConfig, ms = 250): Promise<void> {
+  const cm = (config.sequelize as unknown as { connectionManager?: ConnectionPool }).connectionManager;
+  if (typeof cm?.getConnection !== 'function') return Promise.resolve();
+  const opened = cm.getConnection({ type: 'SELECT' }).then((c) => cm.releaseConnection(c)).then(
+    () => undefined,
+    () => undefined,
+  );
+  return Promise.race([opened, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+}
+
+interface ConnectionPool {
+  getConnection(options: { type: string }): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void> | void;
 }
 
 interface Args extends GlobalArgs {
@@ -69,8 +88,11 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
     if (target) target.remotePath(basename(output));
     if (args.recipientOnly && recipients.length === 0) throw new UsageError('--recipient-only needs at least one --recipient');
     const app = resolveApp(config, ctx.io.cwd, (m) => logger.warn(m));
-    // The pipeline is loaded after the config: meanwhile the derivation started above has one core to itself.
+    // The pipeline is loaded after the config (meanwhile the derivation started above has one core
+    // to itself), and the database connection the capture takes from the pool is opened while it loads.
+    const connected = openConnection(config);
     const { createBackup } = await import('../../pipeline/api.js');
+    await connected;
     const given = await early;
     const passphrase = args.recipientOnly ? null : given ? given.passphrase : await ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' });
     const result = await createBackup(passphrase, {
