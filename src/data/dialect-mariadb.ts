@@ -341,15 +341,35 @@ async function* streamRows(conn: MariaConnection, model: ModelInfo, selection: S
   const sql = `SELECT ${selection.sql} FROM ${qt(model)}`;
   // typeCast false also turns off the one Sequelize sets on its connections.
   const stream = conn.queryStream({ sql, rowsAsArray: true, typeCast: selection.bytes ? false : typeCast }) as unknown as Readable;
-  // Rows are drained synchronously with read() (one promise per wake-up, not one per row).
+  // Rows are encoded as the driver emits them ('data', flowing: none waits in the stream's
+  // buffer, so the byte views of the bytes path die young); the stream is paused while a full
+  // batch waits for the consumer (the driver then pauses the socket).
   let done = false;
+  let ready: ReadBatch | null = null;
   let wake: (() => void) | null = null;
   const signal = () => {
     const w = wake;
     wake = null;
     w?.();
   };
-  stream.on('readable', signal);
+  stream.on('data', (row: (Buffer | null)[]) => {
+    if (failure) return;
+    if (selection.bytes) {
+      for (let i = 0; i < width; i++) {
+        const value = row[i];
+        if (value !== null && !Buffer.isBuffer(value)) {
+          failure = new CaptureError(`reading ${model.table}: the driver did not return a binary value as bytes`);
+          break;
+        }
+        encode(value);
+      }
+    }
+    if (failure || out.length >= BATCH_BYTES) {
+      if (!failure) ready = take();
+      stream.pause();
+      signal();
+    }
+  });
   stream.on('end', () => {
     done = true;
     signal();
@@ -361,19 +381,14 @@ async function* streamRows(conn: MariaConnection, model: ModelInfo, selection: S
   let finished = false;
   try {
     for (;;) {
-      let row: (Buffer | null)[] | null;
-      while ((row = stream.read()) !== null) {
-        if (selection.bytes) {
-          for (let i = 0; i < width; i++) {
-            const value = row[i];
-            if (value !== null && !Buffer.isBuffer(value)) throw new CaptureError(`reading ${model.table}: the driver did not return a binary value as bytes`);
-            encode(value);
-          }
-        }
-        if (failure) throw failure;
-        if (out.length >= BATCH_BYTES) yield take();
-      }
       if (failure) throw failure;
+      if (ready) {
+        const batch = ready;
+        ready = null;
+        yield batch;
+        if (!done) stream.resume();
+        continue;
+      }
       if (done) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
