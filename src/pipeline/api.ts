@@ -40,6 +40,7 @@ import {
   type RestoreResult,
 } from './layers.js';
 import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type ProgressListener } from './logger.js';
+import { startRecordsCheck, type RecordsCheck } from './records-check.node.js';
 import { passphraseRecipients, type EarlySeal } from './seal.js';
 
 export { startSealing, type EarlySeal } from './seal.js';
@@ -216,7 +217,9 @@ function reportHealing(report: IntegrityReport, logger: Logger, what: string): v
  * Decrypts, decompresses and parses the whole payload without loading anything: every GCM tag,
  * every compression frame, every record's bounds and the payload's closing hash are checked.
  */
-async function checkPayload(cipher: ByteStream, opened: Opened): Promise<{ payloadBytes: number; records: number }> {
+async function checkPayload(cipher: ByteStream, opened: Opened, onThread?: RecordsCheck): Promise<{ payloadBytes: number; records: number }> {
+  const plain = decompressStream(decryptStream(cipher, opened));
+  if (onThread && !onThread.failed) return onThread.run(plain);
   let payloadBytes = 0;
   let records = 0;
   async function* counted(stream: ByteStream): ByteStream {
@@ -225,7 +228,7 @@ async function checkPayload(cipher: ByteStream, opened: Opened): Promise<{ paylo
       yield chunk;
     }
   }
-  for await (const record of readRecords(counted(decompressStream(decryptStream(cipher, opened))))) {
+  for await (const record of readRecords(counted(plain))) {
     void record;
     records++;
   }
@@ -242,7 +245,7 @@ function failedBlocks(report: IntegrityReport): number[] {
  * record. The data key of the envelope just sealed is used (no second Argon2 derivation), so this
  * works for recipient-only backups too. Exported for tests; not part of the package's API.
  */
-export async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener): Promise<'decryption'> {
+export async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener, records?: RecordsCheck): Promise<'decryption'> {
   const progress = new CheckProgress('verify', onProgress);
   const reader = await openContainer(progress.source(source));
   const meta = reader.meta;
@@ -253,7 +256,7 @@ export async function verifyWritten(source: ByteSource, sealed: Sealed, onProgre
   // heal), so its report after the last byte says whether the file is exactly what was written.
   let failure: unknown;
   try {
-    await checkPayload(progress.payload(reader.payload(), reader.info.payloadLength, 'decrypting'), sealed as unknown as Opened);
+    await checkPayload(progress.payload(reader.payload(), reader.info.payloadLength, 'decrypting'), sealed as unknown as Opened, records);
   } catch (error) {
     failure = error;
   }
@@ -385,6 +388,8 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
   let bytes: Uint8Array | undefined;
   let size: number;
   if (options.output) {
+    // The verify pass parses the records on a thread of its own, started now so that it is ready.
+    const records = doVerify ? startRecordsCheck() : undefined;
     const written = await writeFileAtomic(options.output, stream, {
       overwrite: options.overwrite,
       signal: options.signal,
@@ -400,14 +405,14 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
             logger.debug(`written and fsynced after ${((writtenAt - started) / 1000).toFixed(2)} s; verifying`);
             const source = await fileSource(temp);
             try {
-              verified = await verifyWritten(source, sealed, options.onProgress);
+              verified = await verifyWritten(source, sealed, options.onProgress, records);
             } finally {
               await source.close?.();
             }
             logger.debug(`verified in ${((performance.now() - writtenAt) / 1000).toFixed(2)} s`);
           }
         : undefined,
-    });
+    }).finally(() => records?.close());
     path = written.path;
     size = written.size;
   } else {

@@ -1,6 +1,7 @@
 // Verify-after-write, done in one walk over the blocks: a clean container passes; a block that
 // needs healing, blocks lost in both copies, a different security header, or a payload that does
-// not decrypt are all refused. Also: the capture read ahead while the envelope is sealed stops
+// not decrypt are all refused; records checked on a thread of their own count the same and refuse
+// a truncated or altered payload. Also: the capture read ahead while the envelope is sealed stops
 // (and closes the database read) when sealing fails; a backup with Argon2id on the worker thread.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequelize } from 'sequelize';
 import { computeLayout } from '../../src/container/format.js';
-import { AuthenticationError, UsageError, VerificationError, WrongPassphraseError } from '../../src/errors.js';
-import { collect, memorySource } from '../../src/io/memory.js';
+import { AuthenticationError, FormatError, UsageError, VerificationError, WrongPassphraseError } from '../../src/errors.js';
+import { chunked, collect, memorySource } from '../../src/io/memory.js';
 import { createBackup, inspectBackup, validateBackup, verifyWritten } from '../../src/pipeline/api.js';
 import { compressStream, readAhead } from '../../src/pipeline/compress.js';
-import { capture, encryptStream, sealEnvelope, writeContainer, type Sealed } from '../../src/pipeline/layers.js';
+import { startRecordsCheck } from '../../src/pipeline/records-check.node.js';
+import { capture, encryptStream, readRecords, sealEnvelope, writeContainer, type Sealed } from '../../src/pipeline/layers.js';
 import { defineTestApp, seedTestApp, syncTestApp, testAppRegistry } from '../apps/app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-verify-'));
@@ -73,6 +75,33 @@ test('verifyWritten: clean passes; healed, lost, other header or undecryptable p
   const third = await sealEnvelope([{ passphrase: 'p', kdf }]);
   const mismatched = await build(sealed, third);
   await rejects(() => verifyWritten(memorySource(mismatched), sealed), (e) => e instanceof AuthenticationError);
+});
+
+test('records checked on a thread: same counts as on this thread; a clean file passes verifyWritten with it; truncated or altered payloads refused', async () => {
+  const payload = await collect(capture({ sequelize: source, registry }));
+  let records = 0;
+  for await (const record of readRecords(chunked(payload, 5000))) {
+    void record;
+    records++;
+  }
+  // Pieces that are whole buffers (moved to the thread) and views into a larger one (copied).
+  const pieces = async function* (bytes: Uint8Array) {
+    for (let at = 0, n = 0; at < bytes.length; n++) {
+      const size = 1 + ((n * 7919) % 40000);
+      const piece = bytes.subarray(at, at + size);
+      yield n % 2 ? piece : piece.slice();
+      at += size;
+    }
+  };
+  assert.equal(await startRecordsCheck().run(pieces(payload)), { payloadBytes: payload.length, records });
+  await rejects(() => startRecordsCheck().run(pieces(payload.subarray(0, payload.length - 10))), (e) => e instanceof FormatError);
+  const altered = payload.slice();
+  altered[Math.floor(altered.length / 2)] ^= 1;
+  await rejects(() => startRecordsCheck().run(pieces(altered)), (e) => e instanceof FormatError);
+  // An unused check ends its thread on close.
+  await startRecordsCheck().close();
+  const sealed = await sealEnvelope([{ passphrase: 'p', kdf }]);
+  assert.is(await verifyWritten(memorySource(await build(sealed)), sealed, undefined, startRecordsCheck()), 'decryption');
 });
 
 test('readAhead: reads before anyone consumes, bounded, cancel closes the input', async () => {
