@@ -3,13 +3,14 @@
 // keys dropped and re-added (validated) inside it, sequences reset afterwards.
 import type { Sequelize } from 'sequelize';
 import type { Client } from 'pg';
-import { to as copyTo, from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
-import type { Writable, Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { ModelInfo } from './manifest.js';
 import { quoteIdent, quoteTable } from './manifest.js';
 import type { RowBatch, SourceReader, TargetTable, TargetWriter } from './dialect-types.js';
 import { copyLine, parseCopyText } from './pgcopy.js';
+import { CopyOut } from './pg-copy-out.js';
 import type { Cell } from './format.js';
 import { FRAME_HEAD, connectionManager } from './dialect-types.js';
 
@@ -61,58 +62,26 @@ export async function openPgReader(sequelize: Sequelize, onFileCells?: (model: M
       // with the same text output, so a model that maps one still gets its values.
       const computed = model.generated && model.columns.some((c) => model.generated!.includes(c.column));
       const source = computed ? `(SELECT ${columns} FROM ${qt(model)})` : `${qt(model)} (${columns})`;
-      const stream = client.query(copyTo(`COPY ${source} TO STDOUT`)) as unknown as Readable;
+      const copy = new CopyOut(`COPY ${source} TO STDOUT`, FRAME_HEAD, BATCH_BYTES);
+      // pg runs the COPY when its turn comes; an error before then (a bad column) is thrown by next().
+      client.query(copy as never);
       const needsCells = onFileCells && model.columns.some((c) => c.field === 'FILE' || c.field === 'FILE_PATH');
       const bytea = model.columns.map((c) => c.type === 'BLOB');
-      // COPY data arrives in chunks that split rows anywhere. Complete lines are copied once, into
-      // a record frame with FRAME_HEAD bytes left free for the record header and row count.
-      let parts: Buffer[] = [];
-      let size = 0;
-      const flush = function* (final: boolean): Generator<RowBatch> {
-        if (size === 0) return;
-        let cut = size;
-        if (!final) {
-          cut = -1;
-          let base = size;
-          for (let p = parts.length - 1; p >= 0 && cut < 0; p--) {
-            base -= parts[p].length;
-            const at = parts[p].lastIndexOf(10);
-            if (at >= 0) cut = base + at + 1;
-          }
-          if (cut <= 0) return;
-        }
-        const frame = new Uint8Array(FRAME_HEAD + cut);
-        let at = 0;
-        const rest: Buffer[] = [];
-        for (const part of parts) {
-          const take = Math.min(part.length, cut - at);
-          if (take > 0) frame.set(take === part.length ? part : part.subarray(0, take), FRAME_HEAD + at);
-          if (take < part.length) rest.push(Buffer.from(part.subarray(Math.max(0, take))));
-          at += Math.max(0, take);
-        }
-        parts = rest;
-        size -= cut;
-        const bytes = frame.subarray(FRAME_HEAD);
-        let rows = 0;
-        for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) rows++;
-        if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
-        yield { kind: 'pgcopy', bytes, rows, frame };
-      };
       let finished = false;
       try {
-        for await (const chunk of stream) {
-          parts.push(chunk as Buffer);
-          size += (chunk as Buffer).length;
-          if (size >= BATCH_BYTES) yield* flush(false);
+        // Frames of whole COPY lines, FRAME_HEAD bytes free in front for the record header and row count.
+        for (let next = await copy.next(); next; next = await copy.next()) {
+          const bytes = next.frame.subarray(FRAME_HEAD);
+          if (needsCells) onFileCells!(model, parseCopyText(bytes, model.columns.length, bytea));
+          yield { kind: 'pgcopy', bytes, rows: next.rows, frame: next.frame };
         }
-        yield* flush(true);
         finished = true;
       } finally {
         // Stopped mid-COPY (the consumer went away, or an error): the connection is in the middle
         // of a COPY and cannot take ROLLBACK; close() throws it away instead.
         if (!finished) {
           broken = true;
-          stream.destroy();
+          copy.abandon();
         }
       }
     },
