@@ -90,7 +90,7 @@ export async function handleMessage(message: { id: number; kind: Kind; job: Enco
     const tools = await loadTools([message.job.parity]);
     if (message.kind === 'encode') {
       const result = encodeBatch(tools, message.job as EncodeJob);
-      return { reply: { id: message.id, result }, transfer: [result.copy0.buffer as ArrayBuffer, result.copy1.buffer as ArrayBuffer] };
+      return { reply: { id: message.id, result }, transfer: [result.frames.buffer as ArrayBuffer, result.heads1.buffer as ArrayBuffer] };
     }
     if (message.kind === 'scan') {
       const result = scanBatch(tools, message.job as ScanJob, healBlock);

@@ -10,7 +10,7 @@ import {
   HASH_LENGTH, HEAD_SIZE, computeLayout, encodeParams, frameSize, type Params,
 } from './format.js';
 import { encodeFrame, loadTools, type Tools } from './frames.js';
-import { Balance, encodeBatch, localEngine, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
+import { Balance, encodeBatch, localEngine, swapHeads, type BlockEngine, type EncodeJob, type EncodeResult } from './blocks.js';
 
 export interface WriteProgress {
   payloadBytes: number;
@@ -104,7 +104,7 @@ async function* generate(
     // Payload bytes are gathered straight into frames, about 1 MiB of them per batch; a batch is
     // encoded (here or in a worker) while the next one fills. Output keeps block order.
     const perBatch = Math.max(1, Math.floor(BATCH_BYTES / fullFrame));
-    const inFlight: Promise<EncodeResult>[] = [];
+    const inFlight: { lengths: number[]; done: Promise<EncodeResult> }[] = [];
     let batch = new Uint8Array(perBatch * fullFrame);
     let lengths: number[] = [];
     let fill = 0; // bytes in the current (last) block of the batch
@@ -115,12 +115,13 @@ async function* generate(
       nextIndex += lengths.length;
       // With workers, this thread takes a batch itself only when the workers are behind (Balance).
       const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch(job));
-      inFlight.push(done);
+      inFlight.push({ lengths, done });
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];
     };
     const drainOne = async function* (): AsyncGenerator<Uint8Array> {
-      const result = await inFlight.shift()!;
+      const { lengths: sent, done } = inFlight.shift()!;
+      const result = await done;
       const n = result.hashes.length / HASH_LENGTH;
       while ((blocks + n) * HASH_LENGTH > hashes.length) {
         const grown = new Uint8Array(hashes.length * 2);
@@ -129,10 +130,14 @@ async function* generate(
       }
       hashes.set(result.hashes, blocks * HASH_LENGTH);
       blocks += n;
-      // Copy 1 is whole frames in a buffer of its own: one spool write per batch.
-      await spool.write(result.copy1);
-      onProgress?.({ payloadBytes: payloadLength, blocks, written: written + result.copy0.length });
-      yield emit(result.copy0);
+      // Copy 1 is the same frames under copy-1 heads: one spool write per batch, from the batch
+      // itself (a spool copies or persists a chunk before write() resolves), then copy 0's heads
+      // go back and the batch is handed on.
+      swapHeads(result.frames, result.heads1, sent, o.parity);
+      await spool.write(result.frames);
+      swapHeads(result.frames, result.heads1, sent, o.parity);
+      onProgress?.({ payloadBytes: payloadLength, blocks, written: written + result.frames.length });
+      yield emit(result.frames);
     };
 
     lengths.push(0);

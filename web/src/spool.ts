@@ -21,8 +21,9 @@ export async function blobSpool(): Promise<Spool> {
   };
   return {
     async write(chunk) {
-      // Chunks handed on are the receiver's to keep (docs/ARCHITECTURE.md), so no copy is made.
-      parts.push(chunk);
+      // A spool is done with a chunk when write() resolves (docs/ARCHITECTURE.md): the container
+      // writer hands on the same buffer afterwards with other heads, so the Blob part is a copy.
+      parts.push(chunk.slice());
       pending += chunk.length;
       if (pending >= FOLD) fold();
     },
