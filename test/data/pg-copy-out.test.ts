@@ -73,7 +73,7 @@ test('rows come out whole and in order, whatever the chunking; the rest goes bac
 test('an ErrorResponse hands the socket back to pg from that message on', async () => {
   const error = message('E', text('SERROR\0Mboom\0\0'));
   const bytes = concat([message('H', new Uint8Array(7)), message('d', text('1\ta\n')), error, message('Z', text('I'))]);
-  for (const cut of [() => 1, () => 3, () => 1 << 10]) {
+  for (const cut of [() => 1, () => 3, () => 1 << 10] as ((k: number) => number)[]) {
     const stream = new PassThrough();
     const back: Buffer[] = [];
     stream.on('data', (d: Buffer) => back.push(Buffer.from(d)));
