@@ -108,6 +108,26 @@ async function identityKinds(s: Sequelize): Promise<string[]> {
   return rows.map((r) => r.k);
 }
 
+/**
+ * Two PostgreSQL apps (dropped afterwards), the source seeded and captured: each restore test
+ * starts from this. Returns early (with the loud notice of serviceAvailable) without PostgreSQL.
+ */
+async function withSeededPair(
+  fn: (pair: { source: Awaited<ReturnType<typeof pgApp>>; target: Awaited<ReturnType<typeof pgApp>>; payload: Uint8Array }) => Promise<void>,
+  options: { mapTotal?: boolean } = {},
+): Promise<void> {
+  if (!(await serviceAvailable('postgres'))) return;
+  const source = await pgApp(options);
+  const target = await pgApp(options);
+  try {
+    await seed(source.db.sequelize);
+    await fn({ source, target, payload: await captureOf(source.db.sequelize) });
+  } finally {
+    await source.db.drop();
+    await target.db.drop();
+  }
+}
+
 const noComputedNoise = (result: RestoreResult) => {
   const noise = result.warnings.filter((w) => /total|not in the backup|not written/.test(w));
   assert.equal(noise, [], 'no warning about the computed column');
@@ -131,12 +151,7 @@ test('capture records the computed column and declared types; the copy reads its
 });
 
 test('identity keys restore byte-exact into an empty database; the next inserts get max + step', async () => {
-  if (!(await serviceAvailable('postgres'))) return;
-  const source = await pgApp();
-  const target = await pgApp();
-  try {
-    await seed(source.db.sequelize);
-    const payload = await captureOf(source.db.sequelize);
+  await withSeededPair(async ({ source, target, payload }) => {
     const result = await restoreInto(payload, target.db.sequelize);
     noComputedNoise(result);
     assert.equal(result.nonEmptyModels, []);
@@ -150,19 +165,11 @@ test('identity keys restore byte-exact into an empty database; the next inserts 
     assert.is(String(a.get('total')), '6.00', 'computed by the database');
     const e = await target.models.Entry.create({ accountId: 41, note: 'n' });
     assert.is(Number(e.get('id')), 13, 'BY DEFAULT key: max + 1');
-  } finally {
-    await source.db.drop();
-    await target.db.drop();
-  }
+  });
 });
 
 test('flush replaces rows holding higher keys and moves the sequences back to the restored keys', async () => {
-  if (!(await serviceAvailable('postgres'))) return;
-  const source = await pgApp();
-  const target = await pgApp();
-  try {
-    await seed(source.db.sequelize);
-    const payload = await captureOf(source.db.sequelize);
+  await withSeededPair(async ({ source, target, payload }) => {
     const t = target.db.sequelize;
     await t.query(`INSERT INTO accounts (id, name, qty, price) OVERRIDING SYSTEM VALUE VALUES (100, 'old', 1, 1), (2, 'old beta', 9, 9)`);
     await t.query(`INSERT INTO entries (id, "accountId", note) VALUES (500, 100, 'old')`);
@@ -174,19 +181,11 @@ test('flush replaces rows holding higher keys and moves the sequences back to th
     assert.equal(await pgRows(t, 'entries'), await pgRows(source.db.sequelize, 'entries'));
     assert.equal(await sequenceState(t), [{ a: '41/false', t: '2010/false', e: '13/false' }], 'next values: max + step');
     assert.is(Number((await target.models.Account.create({ name: 'n', qty: 1, price: 1 })).get('id')), 41);
-  } finally {
-    await source.db.drop();
-    await target.db.drop();
-  }
+  });
 });
 
 test('merge upserts through GENERATED ALWAYS columns (key and non-key), keeps them ALWAYS, moves sequences forward only', async () => {
-  if (!(await serviceAvailable('postgres'))) return;
-  const source = await pgApp();
-  const target = await pgApp();
-  try {
-    await seed(source.db.sequelize);
-    const payload = await captureOf(source.db.sequelize);
+  await withSeededPair(async ({ source, target, payload }) => {
     const t = target.db.sequelize;
     await t.query(`INSERT INTO accounts (id, name, qty, price, ticket) OVERRIDING SYSTEM VALUE VALUES (2, 'stale beta', 9, 9, 7777), (99, 'kept', 1, 2, 8000)`);
     await t.query(`INSERT INTO entries (id, "accountId", note) VALUES (200, 99, 'kept')`);
@@ -201,19 +200,11 @@ test('merge upserts through GENERATED ALWAYS columns (key and non-key), keeps th
     assert.equal(await sequenceState(t), [{ a: '99/true', t: '8000/true', e: '200/true' }], 'never moved back in merge');
     const refused = await t.query(`INSERT INTO accounts (id, name, qty, price) VALUES (1000, 'x', 1, 1)`).then(() => null, (e: Error) => e);
     assert.match(String(refused?.message), /non-DEFAULT/, 'still refuses explicit keys');
-  } finally {
-    await source.db.drop();
-    await target.db.drop();
-  }
+  });
 });
 
 test('dry run (flush) loads everything, then leaves rows and sequences exactly as they were', async () => {
-  if (!(await serviceAvailable('postgres'))) return;
-  const source = await pgApp();
-  const target = await pgApp();
-  try {
-    await seed(source.db.sequelize);
-    const payload = await captureOf(source.db.sequelize);
+  await withSeededPair(async ({ source, target, payload }) => {
     const t = target.db.sequelize;
     await t.query(`INSERT INTO accounts (id, name, qty, price) OVERRIDING SYSTEM VALUE VALUES (100, 'old', 1, 1)`);
     await t.query(`SELECT setval('accounts_id_seq', 100)`);
@@ -223,47 +214,28 @@ test('dry run (flush) loads everything, then leaves rows and sequences exactly a
     assert.is(result.rows, 7);
     assert.equal({ rows: await pgRows(t, 'accounts'), seq: await sequenceState(t), kinds: await identityKinds(t) }, before);
     assert.is(Number((await target.models.Account.create({ name: 'n', qty: 1, price: 1 })).get('id')), 101, 'the app still inserts past its own rows');
-  } finally {
-    await source.db.drop();
-    await target.db.drop();
-  }
+  });
 });
 
 test('dry run (merge through a non-key ALWAYS identity) leaves rows, sequences and column kinds as they were', async () => {
-  if (!(await serviceAvailable('postgres'))) return;
-  const source = await pgApp();
-  const target = await pgApp();
-  try {
-    await seed(source.db.sequelize);
-    const payload = await captureOf(source.db.sequelize);
+  await withSeededPair(async ({ source, target, payload }) => {
     const t = target.db.sequelize;
     await t.query(`INSERT INTO accounts (id, name, qty, price, ticket) OVERRIDING SYSTEM VALUE VALUES (2, 'stale beta', 9, 9, 7777)`);
     const before = { rows: await pgRows(t, 'accounts'), seq: await sequenceState(t), kinds: await identityKinds(t) };
     const result = await restoreInto(payload, t, { dryRun: true });
     assert.equal(result.nonEmptyModels, ['Account']);
     assert.equal({ rows: await pgRows(t, 'accounts'), seq: await sequenceState(t), kinds: await identityKinds(t) }, before);
-  } finally {
-    await source.db.drop();
-    await target.db.drop();
-  }
+  });
 });
 
 test('a model that does not map the computed column: no missing-data report', async () => {
-  if (!(await serviceAvailable('postgres'))) return;
-  const source = await pgApp({ mapTotal: false });
-  const target = await pgApp({ mapTotal: false });
-  try {
-    await seed(source.db.sequelize);
-    const payload = await captureOf(source.db.sequelize);
+  await withSeededPair(async ({ source, target, payload }) => {
     assert.equal((await manifestOf(payload)).models.find((m) => m.name === 'Account')!.generated, ['total']);
     const result = await restoreInto(payload, target.db.sequelize);
     noComputedNoise(result);
     assert.equal(result.warnings.filter((w) => w.includes('schema drift')), []);
     assert.equal(await pgRows(target.db.sequelize, 'accounts'), await pgRows(source.db.sequelize, 'accounts'));
-  } finally {
-    await source.db.drop();
-    await target.db.drop();
-  }
+  }, { mapTotal: false });
 });
 
 /** Accounts as the models read them, numbers as text: comparable across dialects. */
