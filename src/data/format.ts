@@ -318,7 +318,11 @@ export interface PayloadRecord {
  * after the End record checks its hash against the bytes read. Throws TruncatedError when the
  * stream stops before the End record.
  */
-export async function* readRecords(stream: ByteStream): AsyncGenerator<PayloadRecord> {
+export async function* readRecords(stream: ByteStream, options: { views?: boolean } = {}): AsyncGenerator<PayloadRecord> {
+  // With `views`, a record that lies inside one chunk is handed out as a view of that chunk, not a
+  // copy: for callers that only check records and keep no body (the verify pass), it saves copying
+  // the whole payload. Bodies then alias the stream's chunks, so they are valid as long as those are.
+  const views = options.views === true;
   const hash = createHash('blake2b512');
   let pending: Uint8Array[] = [];
   let pendingLength = 0;
@@ -337,6 +341,16 @@ export async function* readRecords(stream: ByteStream): AsyncGenerator<PayloadRe
       if (want === head.length) pending.shift();
       else pending[0] = head.subarray(want);
     }
+    pendingLength -= n;
+    consumed += n;
+    return out;
+  };
+  // The next n bytes as a view of the first pending chunk (which holds them all).
+  const view = (n: number): Uint8Array => {
+    const head = pending[0];
+    const out = head.subarray(0, n);
+    if (n === head.length) pending.shift();
+    else pending[0] = head.subarray(n);
     pendingLength -= n;
     consumed += n;
     return out;
@@ -378,7 +392,7 @@ export async function* readRecords(stream: ByteStream): AsyncGenerator<PayloadRe
       if (length > MAX_RECORD) throw new LimitError('payload record length', length, MAX_RECORD);
       if (pendingLength < 5 + length) break;
       const offset = consumed;
-      const whole = take(5 + length);
+      const whole = views && pending[0].length >= 5 + length ? view(5 + length) : take(5 + length);
       const body = whole.subarray(5);
       if (type === RecordType.End) {
         const summary = parseJsonBody<{ blake2b512?: string; payloadBytes?: number }>(body, 'End');

@@ -228,7 +228,7 @@ async function checkPayload(cipher: ByteStream, opened: Opened, onThread?: Recor
       yield chunk;
     }
   }
-  for await (const record of readRecords(counted(plain))) {
+  for await (const record of readRecords(counted(plain), { views: true })) {
     void record;
     records++;
   }

@@ -34,7 +34,7 @@ async function* input(): AsyncGenerator<Uint8Array> {
 
 try {
   let records = 0;
-  for await (const record of readRecords(input())) {
+  for await (const record of readRecords(input(), { views: true })) {
     void record;
     records++;
   }

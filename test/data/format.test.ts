@@ -150,4 +150,22 @@ test('row decoders on arbitrary bytes: values or FormatError, never another erro
   );
 });
 
+test('records as views: the same records, offsets and bodies as copies, whatever the chunking; damage still caught', async () => {
+  const parts: [RecordType, Uint8Array][] = [[RecordType.Header, jsonBody({ a: 1 })]];
+  for (let i = 0; i < 20; i++) parts.push([RecordType.FileData, Uint8Array.from({ length: 37 * i + 1 }, (_, j) => (i * 31 + j) & 255)]);
+  const good = await payloadOf(parts);
+  const list = async (size: number, views: boolean) => {
+    const out: [number, number, number[]][] = [];
+    for await (const r of readRecords(chunked(good, size), { views })) out.push([r.type, r.offset, [...r.body]]);
+    return out;
+  };
+  for (const size of [1, 7, 64, 333, good.length]) assert.equal(await list(size, true), await list(size, false), `chunks of ${size}`);
+  const flipped = good.slice();
+  flipped[200] ^= 1;
+  const e = await (async () => {
+    for await (const r of readRecords(chunked(flipped, 100), { views: true })) void r;
+  })().catch((x) => x);
+  assert.instance(e, FormatError);
+});
+
 test.run();
