@@ -1,16 +1,20 @@
 // Push, pull, list and delete backups on an SSH server over SFTP.
 //
-// Push streams the source to `name.part` with many writes in flight (memory stays bounded by that
-// window, whatever the file size), fsyncs it on the server when it can (fsync@openssh.com), then
-// renames it to `name`: a plain SFTP rename, which OpenSSH performs as link+unlink and so never
-// replaces an existing backup, or posix-rename@openssh.com when overwriting was asked for. A push
-// that fails leaves nothing under `name`; a push cut off by a broken connection leaves `name.part`,
-// which the next push of the same source resumes.
+// Push streams the source to a part file of its own, `name.<8 random hex>.part`, with many writes
+// in flight (memory stays bounded by that window, whatever the file size), fsyncs it on the server
+// when it can (fsync@openssh.com), then renames it to `name`: a plain SFTP rename, which OpenSSH
+// performs as link+unlink and so never replaces an existing backup, or posix-rename@openssh.com
+// when overwriting was asked for. Because every fresh push has its own part, two pushes of
+// different sources under one name never write into the same file. A push that fails removes its
+// part and leaves nothing under `name`; a push cut off by a broken connection keeps its part, and
+// the next push of the same source resumes from it (or from a `name.part` left by older versions):
+// it lists the parts of `name`, newest first, and takes the first whose last bytes match the source.
 //
 // Pull streams the remote file into a temporary file next to the destination, validates it with
 // the container reader, and only then gives it its name (src/pipeline/atomic.ts does the local
 // part: fsync, no-clobber link, directory fsync, cleanup on failure).
 import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { DbsError, UsageError } from '../errors.js';
 import type { ByteSource, ByteStream } from '../io/types.js';
@@ -33,7 +37,7 @@ export type BackupSource = string | Uint8Array | ByteSource | ByteStream;
 export interface PushOptions {
   /** Replace a backup of the same name (atomically, with posix-rename). Default false: refuse. */
   overwrite?: boolean;
-  /** Continue a `name.part` left by an interrupted push. Default true; needs a file, bytes or a ByteSource. */
+  /** Continue a part file (`name.*.part`) left by an interrupted push of the same source. Default true; needs a file, bytes or a ByteSource. */
   resume?: boolean;
   /** Bytes on the server so far, and the total when known. */
   onProgress?: (bytes: number, total?: number) => void;
@@ -89,14 +93,15 @@ export async function pushBackup(source: BackupSource, name: string, target: SSH
   checkBackupName(name);
   const input = await describeSource(source);
   const final = target.remotePath(name);
-  const part = `${final}.part`;
   return withSession(target, async (session) => {
     const { sftp } = session;
     await checkRemoteDir(session);
     if (!options.overwrite && (await remoteExists(session, final))) throw new RemoteExistsError(final, { server: target.server });
 
-    let offset = 0;
-    if (options.resume !== false && input.readAt) offset = await resumableOffset(session, part, input);
+    // A fresh push writes a part nobody else uses; a resumed one reuses the part it matched.
+    const resumable = options.resume !== false && input.readAt ? await findResumablePart(session, name, input) : undefined;
+    const part = resumable?.path ?? freshPartPath(target, name);
+    const offset = resumable?.offset ?? 0;
     const needed = input.size === undefined ? undefined : input.size - offset;
     if (needed !== undefined && session.has('statvfs@openssh.com')) {
       const available = await sftpCall.available(sftp, target.remoteDir).catch(() => undefined);
@@ -433,6 +438,53 @@ async function remoteExists(session: Session, path: string): Promise<boolean> {
   }
 }
 
+/** A part file of its own for a fresh push: `name.<8 random hex>.part`. */
+function freshPartPath(target: SSHTarget, name: string): string {
+  return inRemoteDir(target, `${name}.${randomBytes(4).toString('hex')}.part`);
+}
+
+/** remoteDir/file for a part file (target.remotePath refuses names ending in .part, rightly for backups). */
+function inRemoteDir(target: SSHTarget, file: string): string {
+  return target.remoteDir === '/' ? `/${file}` : `${target.remoteDir}/${file}`;
+}
+
+/** Whether `file` is a part of backup `name`: `name.part` (older versions) or `name.<8 hex>.part`. */
+function isPartOf(file: string, name: string): boolean {
+  if (!file.startsWith(`${name}.`) || !file.endsWith('.part')) return false;
+  const middle = file.slice(name.length, -'.part'.length);
+  return middle === '' || /^\.[0-9a-f]{8}$/.test(middle);
+}
+
+/**
+ * The part of `name` to resume from: of the parts in remoteDir (one readdir), newest first, the
+ * first whose last bytes match the source (resumableOffset). Parts that do not match are left
+ * alone: they may belong to a push of another source that is still running.
+ *
+ * Two pushes of the same source may resume into the same part at once. That is harmless: they
+ * write identical bytes at identical offsets, so the file stays a prefix of the source; the first
+ * to finish renames it, and the other's rename then fails (its part is gone, or, without overwrite,
+ * the final name exists: RemoteExistsError). Different DBS containers never match here: every
+ * frame head carries the file's random container id, so their bytes differ in any 1 MiB window.
+ */
+async function findResumablePart(session: Session, name: string, input: SourceInfo): Promise<{ path: string; offset: number } | undefined> {
+  const { target } = session;
+  let entries;
+  try {
+    entries = await sftpCall.readdir(session.sftp, target.remoteDir);
+  } catch {
+    return undefined; // resuming is an optimisation: a fresh push reports any real problem
+  }
+  const parts = entries
+    .filter((e) => isPartOf(e.filename, name) && ((e.attrs.mode ?? S_IFREG) & S_IFMT) === S_IFREG)
+    .sort((a, b) => b.attrs.mtime - a.attrs.mtime || a.filename.localeCompare(b.filename));
+  for (const entry of parts) {
+    const path = inRemoteDir(target, entry.filename);
+    const offset = await resumableOffset(session, path, input);
+    if (offset > 0) return { path, offset };
+  }
+  return undefined;
+}
+
 /** Where to resume: the size of an existing .part whose last bytes match the source there, else 0. */
 async function resumableOffset(session: Session, part: string, input: SourceInfo): Promise<number> {
   let size: number;
@@ -482,8 +534,17 @@ async function placeFinal(session: Session, part: string, final: string, overwri
       await sftpCall.rename(sftp, part, final);
     }
   } catch (error) {
-    if (!overwrite && (error as { code?: number }).code === SFTP_STATUS.FAILURE && (await remoteExists(session, final).catch(() => false)))
-      throw new RemoteExistsError(final, { server: session.target.server });
+    const code = (error as { code?: number }).code;
+    const server = session.target.server;
+    if (!overwrite && (code === SFTP_STATUS.FAILURE || code === SFTP_STATUS.NO_SUCH_FILE) && (await remoteExists(session, final).catch(() => false)))
+      throw new RemoteExistsError(final, { server });
+    // Our part is gone: another push of the same source, resumed into the same part, renamed it first.
+    if (code === SFTP_STATUS.NO_SUCH_FILE)
+      throw new TransportError('REMOTE_PART_GONE', `${part} was gone when it was to be renamed to ${final}: another push of the same backup finished it first, or it was removed`, {
+        server,
+        cause: error,
+        hint: `check the backup with: dbs list --target ${session.target.name ?? '<target>'}`,
+      });
     throw describeSftpError(error, session, final, 'renaming into');
   }
 }

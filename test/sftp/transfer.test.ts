@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { protect } from '../../src/container/index.js';
 import { memorySource } from '../../src/io/memory.js';
-import { PulledBackupInvalidError, RemoteNotFoundError } from '../../src/transports/errors.js';
+import { PulledBackupInvalidError, RemoteExistsError, RemoteNotFoundError } from '../../src/transports/errors.js';
 import { deleteBackup, listBackups, pullBackup, pushBackup } from '../../src/transports/sftp.js';
 import { SSHTarget, type SSHTargetOptions } from '../../src/transports/target.js';
 import { requireService, seededBytes } from '../helpers/env.js';
@@ -121,7 +121,7 @@ test('a damaged remote copy is pulled, healed on validation and reported; junk i
   assert.equal((await readdir(local)).sort(), before.sort(), 'nothing left locally');
 });
 
-test('an upload cut off by a dropped connection keeps name.part and resumes from it', async () => {
+test('an upload cut off by a dropped connection keeps its part (name.<hex>.part) and resumes from it', async () => {
   if (!sshd) return;
   const dir = await sshd.makeDir(`resume${counter++}`);
   const t = target(sshd, dir, { privateKey: sshd.clientKey.privatePath });
@@ -144,8 +144,9 @@ test('an upload cut off by a dropped connection keeps name.part and resumes from
     assert.is((error as { code?: string }).code, 'UNREACHABLE', (error as Error).message);
   }
   const names = await readdir(dir);
-  assert.equal(names, ['big.dbs.part'], 'nothing under the final name, the .part kept');
-  const partSize = (await readFile(join(dir, 'big.dbs.part'))).length;
+  assert.is(names.length, 1, names.join());
+  assert.match(names[0], /^big\.dbs\.[0-9a-f]{8}\.part$/, 'nothing under the final name, the push\'s own part kept');
+  const partSize = (await readFile(join(dir, names[0]))).length;
   assert.ok(partSize > 0 && partSize < container.length);
 
   const resumed = await pushBackup(file, 'big.dbs', t);
@@ -164,7 +165,72 @@ test('a .part that does not match the source is not resumed from', async () => {
   const pushed = await pushBackup(data, 'x.dbs', t);
   assert.is(pushed.resumedFrom, 0);
   assert.ok(sameBytes(await readFile(join(dir, 'x.dbs')), data));
+  assert.equal((await readdir(dir)).sort(), ['x.dbs', 'x.dbs.part'], 'the other part is left alone: it may be a running push');
 });
+
+test('a name.part left by an older version is resumed; a newer part of another source is passed over and kept', async () => {
+  if (!sshd) return;
+  const dir = await sshd.makeDir(`legacy${counter++}`);
+  const t = target(sshd, dir, { privateKey: sshd.clientKey.privatePath });
+  const data = seededBytes(5 << 20, 14);
+  const fs = await import('node:fs/promises');
+  const legacy = join(dir, 'old.dbs.part');
+  const other = join(dir, 'old.dbs.0123abcd.part');
+  await writeFile(legacy, data.subarray(0, 3 << 20));
+  await writeFile(other, seededBytes(4 << 20, 15));
+  await fs.utimes(legacy, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+  for (const path of [legacy, other]) await fs.chown(path, sshd.uid, sshd.gid);
+
+  const pushed = await pushBackup(data, 'old.dbs', t);
+  assert.is(pushed.resumedFrom, 3 << 20);
+  assert.ok(sameBytes(await readFile(join(dir, 'old.dbs')), data), 'the resumed upload is byte-identical');
+  assert.equal((await readdir(dir)).sort(), ['old.dbs', 'old.dbs.0123abcd.part']);
+});
+
+test('two pushes of the same source resuming one part at once: the backup is that source, the loser is refused', async () => {
+  if (!sshd) return;
+  const dir = await sshd.makeDir(`same${counter++}`);
+  const t = target(sshd, dir, { privateKey: sshd.clientKey.privatePath });
+  const data = seededBytes(12 << 20, 16);
+  const part = join(dir, 'twice.dbs.89abcdef.part');
+  await writeFile(part, data.subarray(0, 2 << 20));
+  await import('node:fs/promises').then((fs) => fs.chown(part, sshd!.uid, sshd!.gid));
+  const results = await Promise.allSettled([pushBackup(data, 'twice.dbs', t), pushBackup(data, 'twice.dbs', t)]);
+  assert.is(results.filter((r) => r.status === 'fulfilled').length, 1, 'one push wins');
+  const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+  assert.instance(lost.reason, RemoteExistsError, String(lost.reason));
+  assert.ok(sameBytes(await readFile(join(dir, 'twice.dbs')), data), 'the backup is byte-identical to the source');
+  assert.equal(await readdir(dir), ['twice.dbs'], 'no part left behind');
+});
+
+// Before each push had its own part, the second push truncated the shared name.part while the
+// first was still writing into it, and a file mixing both sources could be renamed into place.
+for (const overwrite of [false, true]) {
+  test(`two pushes of different sources under one name at once never mix (overwrite: ${overwrite})`, async () => {
+    if (!sshd) return;
+    const dir = await sshd.makeDir(`race${counter++}`);
+    const t = target(sshd, dir, { privateKey: sshd.clientKey.privatePath });
+    for (let round = 0; round < 3; round++) {
+      const name = `race-${round}.dbs`;
+      const sources = [seededBytes(12 << 20, 20 + round * 2), seededBytes(12 << 20, 21 + round * 2)];
+      const results = await Promise.allSettled(sources.map((source) => pushBackup(source, name, t, { overwrite })));
+      const final = await readFile(join(dir, name));
+      const matches = sources.filter((source) => sameBytes(final, source)).length;
+      assert.is(matches, 1, `round ${round}: the backup is exactly one of the two sources, byte for byte`);
+      if (overwrite) {
+        for (const r of results) assert.is(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+      } else {
+        const won = results.findIndex((r) => r.status === 'fulfilled');
+        const lost = results.findIndex((r) => r.status === 'rejected');
+        assert.ok(won >= 0 && lost >= 0, `round ${round}: one push wins, the other is refused`);
+        const reason = (results[lost] as PromiseRejectedResult).reason;
+        assert.instance(reason, RemoteExistsError, String(reason));
+        assert.ok(sameBytes(final, sources[won]), `round ${round}: the backup is the winner's source`);
+      }
+    }
+    assert.equal((await readdir(dir)).sort(), ['race-0.dbs', 'race-1.dbs', 'race-2.dbs'], 'no part left behind');
+  });
+}
 
 test.after(async () => {
   await sshd?.stop();

@@ -1,5 +1,6 @@
 // dbs push <file> --target NAME: upload a backup to the SSH server of a named profile (sshTargets
-// in the dbs config), atomically (name.part, then rename), resuming an interrupted push.
+// in the dbs config), atomically (a part file of its own, name.<hex>.part, then rename), resuming an
+// interrupted push of the same file.
 import { basename } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { pushBackup } from '../../transports/sftp.js';
