@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile, readdir, readFile, lstat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { DataTypes, Model, QueryTypes, type ModelStatic, type Sequelize } from 'sequelize';
+import { DataTypes, Model, QueryTypes, Sequelize, type ModelStatic } from 'sequelize';
 import { BackupRegistry, FieldType } from '../../src/data/registry.js';
 import { tableOf } from '../../src/data/manifest.js';
 
@@ -165,6 +165,15 @@ export function testAppRegistry(filesDir: string): BackupRegistry {
   registry.register('User', { overrides: { avatar: FieldType.FILE } });
   registry.register('Document', { overrides: { path: FieldType.FILE_PATH } });
   return registry;
+}
+
+/** The test app on a fresh SQLite file in `dir`, synced and seeded (files under `filesDir`), with its registry. */
+export async function seededSqliteApp(dir: string, options: { rows: number; filesDir: string }): Promise<{ sequelize: Sequelize; registry: BackupRegistry }> {
+  const sequelize = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'app.sqlite'), logging: false });
+  const app = defineTestApp(sequelize);
+  await syncTestApp(app);
+  await seedTestApp(app, options);
+  return { sequelize, registry: testAppRegistry(options.filesDir) };
 }
 
 export const HARD_TEXT = 'tab\there, newline\nthere, backslash \\ and \\N, quote \' " , CR\r, emoji 🦊, ü, 中文, zero-width\u200b';

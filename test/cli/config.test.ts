@@ -9,19 +9,10 @@ import { PassThrough } from 'node:stream';
 import { findConfig, loadConfig, resolveApp } from '../../src/cli/config.js';
 import { getPassphrase, type PassphraseIO } from '../../src/cli/passphrase.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
+import { rejects } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-config-'));
 const fake = `{ query() {}, models: {}, close: async () => {} }`;
-
-async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean) {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(check(error), `unexpected error: ${error}`);
-    return;
-  }
-  assert.unreachable('expected a rejection');
-}
 
 function sub(name: string): string {
   const path = join(dir, name);

@@ -11,7 +11,8 @@ import { computeLayout } from '../../src/container/format.js';
 import { OutputError, UnrecoverableBlocksError, UsageError, WrongPassphraseError } from '../../src/errors.js';
 import { createBackup, healBackup, inspectBackup, rekeyBackup, restoreBackup, startSealing, validateBackup } from '../../src/pipeline/api.js';
 import { deriveKeyBytes, setKdfRunner } from '../../src/crypto/kdf.js';
-import { defineTestApp, seedTestApp, snapshotDatabase, syncTestApp, testAppRegistry } from '../apps/app.js';
+import { defineTestApp, seededSqliteApp, snapshotDatabase, syncTestApp, type testAppRegistry } from '../apps/app.js';
+import { rejects } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-api-'));
 const filesDir = join(dir, 'files');
@@ -21,27 +22,13 @@ let source: Sequelize;
 let registry: ReturnType<typeof testAppRegistry>;
 let bytes: Uint8Array;
 
-async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean) {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(check(error), `unexpected error: ${(error as Error)?.stack ?? error}`);
-    return;
-  }
-  assert.unreachable('expected a rejection');
-}
-
 function collectingLogger() {
   const warnings: string[] = [];
   return { warnings, logger: { warn: (m: string) => warnings.push(m), info() {}, debug() {}, error() {} } };
 }
 
 test.before(async () => {
-  source = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'app.sqlite'), logging: false });
-  const app = defineTestApp(source);
-  await syncTestApp(app);
-  await seedTestApp(app, { rows: 300, filesDir });
-  registry = testAppRegistry(filesDir);
+  ({ sequelize: source, registry } = await seededSqliteApp(dir, { rows: 300, filesDir }));
 });
 
 test.after(async () => {

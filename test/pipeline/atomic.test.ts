@@ -8,19 +8,10 @@ import { writeFileAtomic, removeTemporaryFiles } from '../../src/pipeline/atomic
 import { OutputError } from '../../src/errors.js';
 import { chunked } from '../../src/io/memory.js';
 import { seededBytes } from '../helpers/env.js';
+import { rejects } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-atomic-'));
 const data = seededBytes(300_000, 1);
-
-async function rejectsWith(fn: () => Promise<unknown>, check: (e: unknown) => boolean) {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(check(error), `unexpected error: ${error}`);
-    return;
-  }
-  assert.unreachable('expected a rejection');
-}
 
 test('writes the bytes and leaves no temporary file', async () => {
   const sub = join(dir, 'ok');
@@ -35,14 +26,14 @@ test('writes the bytes and leaves no temporary file', async () => {
 test('refuses an existing target unless overwrite, then replaces it', async () => {
   const target = join(dir, 'exists.dbs');
   writeFileSync(target, 'old');
-  await rejectsWith(() => writeFileAtomic(target, chunked(data)), (e) => e instanceof OutputError && /already exists/.test((e as Error).message));
+  await rejects(() => writeFileAtomic(target, chunked(data)), (e) => e instanceof OutputError && /already exists/.test((e as Error).message));
   assert.is(readFileSync(target, 'utf8'), 'old');
   await writeFileAtomic(target, chunked(data), { overwrite: true });
   assert.is(readFileSync(target).length, data.length);
 });
 
 test('a missing directory is a clear OutputError', async () => {
-  await rejectsWith(
+  await rejects(
     () => writeFileAtomic(join(dir, 'no/such/dir/x.dbs'), chunked(data)),
     (e) => e instanceof OutputError && /does not exist/.test((e as Error).message) && /mkdir -p/.test((e as OutputError).hint ?? ''),
   );
@@ -55,7 +46,7 @@ test('a failing source stream leaves nothing behind', async () => {
     yield data.subarray(0, 1000);
     throw new Error('database went away');
   }
-  await rejectsWith(() => writeFileAtomic(join(sub, 'x.dbs'), broken()), (e) => (e as Error).message === 'database went away');
+  await rejects(() => writeFileAtomic(join(sub, 'x.dbs'), broken()), (e) => (e as Error).message === 'database went away');
   assert.equal(readdirSync(sub), []);
 });
 
@@ -63,7 +54,7 @@ test('a failed verification leaves nothing under the target name', async () => {
   const sub = join(dir, 'verify');
   mkdirSync(sub);
   let seen = 0;
-  await rejectsWith(
+  await rejects(
     () =>
       writeFileAtomic(join(sub, 'x.dbs'), chunked(data), {
         verify: async (temp) => {
@@ -86,7 +77,7 @@ test('abort signal stops the write and cleans up', async () => {
     controller.abort();
     yield data.subarray(100, 200);
   }
-  await rejectsWith(() => writeFileAtomic(join(sub, 'x.dbs'), slow(), { signal: controller.signal }), (e) => (e as Error).name === 'AbortError');
+  await rejects(() => writeFileAtomic(join(sub, 'x.dbs'), slow(), { signal: controller.signal }), (e) => (e as Error).name === 'AbortError');
   assert.equal(readdirSync(sub), []);
 });
 
@@ -107,7 +98,7 @@ test('removeTemporaryFiles removes files in flight (what the signal handlers cal
   removeTemporaryFiles();
   assert.equal(readdirSync(sub), []);
   release();
-  await rejectsWith(() => writing, (e) => e instanceof OutputError);
+  await rejects(() => writing, (e) => e instanceof OutputError);
   assert.equal(readdirSync(sub), []);
 });
 
@@ -132,7 +123,7 @@ test('disk full (a 128 KiB tmpfs) is an OutputError and leaves nothing', async (
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
   try {
-    await rejectsWith(
+    await rejects(
       () => writeFileAtomic(join(small, 'x.dbs'), chunked(data, 8192)),
       (e) => e instanceof OutputError && /no space/.test((e as Error).message),
     );
@@ -148,7 +139,7 @@ test('a read-only directory is an OutputError and leaves nothing', async () => {
   mkdirSync(ro);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', ro]);
   try {
-    await rejectsWith(() => writeFileAtomic(join(ro, 'x.dbs'), chunked(data)), (e) => e instanceof OutputError && /cannot write/.test((e as Error).message));
+    await rejects(() => writeFileAtomic(join(ro, 'x.dbs'), chunked(data)), (e) => e instanceof OutputError && /cannot write/.test((e as Error).message));
     assert.equal(readdirSync(ro), []);
   } finally {
     execFileSync('umount', [ro]);

@@ -4,6 +4,7 @@ import { collect, chunked } from '../../src/io/memory.js';
 import { compressStream, decompressStream, checkCompressed, prefetch, FRAME_STORED, FRAME_DEFLATE, type CompressionStats } from '../../src/pipeline/compress.js';
 import { FormatError, TruncatedError, LimitError } from '../../src/errors.js';
 import { seededBytes, seededRandom } from '../helpers/env.js';
+import { rejects } from '../helpers/assert.js';
 
 function sqlLike(rows: number, seed = 1): Uint8Array {
   const r = seededRandom(seed);
@@ -12,16 +13,6 @@ function sqlLike(rows: number, seed = 1): Uint8Array {
     lines.push(`${i}\tuser${r.int(5000)}@example.com\t2024-0${1 + r.int(9)}-1${r.int(10)} 12:${10 + r.int(50)}:00.${r.int(999999)}+00\t${(r.next() * 1000).toFixed(2)}\t{"k":${r.int(100)}}\n`);
   }
   return new TextEncoder().encode(lines.join(''));
-}
-
-async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean) {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(check(error), `unexpected error: ${error}`);
-    return;
-  }
-  assert.unreachable('expected a rejection');
 }
 
 async function roundTrip(input: Uint8Array, options = {}, pieces = 65536) {

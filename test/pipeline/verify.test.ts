@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { computeLayout } from '../../src/container/format.js';
 import { AuthenticationError, FormatError, UsageError, VerificationError, WrongPassphraseError } from '../../src/errors.js';
 import { chunked, collect, memorySource } from '../../src/io/memory.js';
@@ -16,23 +16,14 @@ import { createBackup, inspectBackup, validateBackup, verifyWritten } from '../.
 import { compressStream, readAhead } from '../../src/pipeline/compress.js';
 import { startRecordsCheck } from '../../src/pipeline/records-check.node.js';
 import { capture, encryptStream, readRecords, sealEnvelope, writeContainer, type Sealed } from '../../src/pipeline/layers.js';
-import { defineTestApp, seedTestApp, syncTestApp, testAppRegistry } from '../apps/app.js';
+import { seededSqliteApp, type testAppRegistry } from '../apps/app.js';
+import { rejects } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-verify-'));
 const filesDir = join(dir, 'files');
 const kdf = { memoryKiB: 8192, passes: 1, parallelism: 1 };
 let source: Sequelize;
 let registry: ReturnType<typeof testAppRegistry>;
-
-async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean) {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(check(error), `unexpected error: ${(error as Error)?.stack ?? error}`);
-    return;
-  }
-  assert.unreachable('expected a rejection');
-}
 
 /** A container whose header is `header`'s and whose payload is encrypted for `payloadKey`. */
 async function build(header: Sealed, payloadKey: Sealed = header): Promise<Uint8Array> {
@@ -41,11 +32,7 @@ async function build(header: Sealed, payloadKey: Sealed = header): Promise<Uint8
 }
 
 test.before(async () => {
-  source = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'app.sqlite'), logging: false });
-  const app = defineTestApp(source);
-  await syncTestApp(app);
-  await seedTestApp(app, { rows: 300, filesDir });
-  registry = testAppRegistry(filesDir);
+  ({ sequelize: source, registry } = await seededSqliteApp(dir, { rows: 300, filesDir }));
 });
 
 test.after(async () => {
