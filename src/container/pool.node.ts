@@ -1,6 +1,6 @@
 // The block engine on every core (Node): worker_threads running worker.node.ts. Pass
 // `engine: workerEngine()` to writeContainer / openContainer / healContainer / replaceMeta.
-import { Worker } from 'node:worker_threads';
+import { siblingWorker } from '../io/thread.node.js';
 import { availableParallelism } from 'node:os';
 import { createPool, type EngineFactory } from './pool.js';
 
@@ -15,12 +15,7 @@ export type { EngineFactory };
 export function workerEngine(options: { workers?: number } = {}): EngineFactory {
   const count = Math.max(1, options.workers ?? availableParallelism() - 1);
   return createPool(count, (onMessage, onError) => {
-    const self = new URL(import.meta.url);
-    const script = new URL(self.pathname.endsWith('.ts') ? './worker.node.ts' : './worker.node.js', self);
-    // Under tsx (tests, benchmarks) the worker registers the TypeScript loader before importing.
-    const worker = script.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(script.href)}); });`, { eval: true })
-      : new Worker(script);
+    const worker = siblingWorker(import.meta.url, 'worker.node');
     worker.on('message', onMessage);
     worker.on('error', onError);
     return { post: (m, transfer) => worker.postMessage(m, transfer), terminate: () => worker.terminate() };

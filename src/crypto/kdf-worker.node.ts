@@ -2,7 +2,8 @@
 // process (sealEnvelope, openEnvelope, rekeyEnvelope) run there, so its ~0.25 s at the defaults
 // no longer blocks the event loop (a database capture started meanwhile keeps going). The Node
 // entry (src/index.node.ts) imports it. Same hash-wasm code, so the same keys (kdf-worker test).
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingWorker } from '../io/thread.node.js';
 import { setKdfRunner, type KdfParams, type KdfRunner } from './kdf.js';
 
 /** The thread ends after this long without work (it holds Argon2's memory, 64 MiB at the defaults). */
@@ -26,12 +27,7 @@ function fail(error: Error): void {
 }
 
 function start(): Worker {
-  const self = new URL(import.meta.url);
-  const script = new URL(self.pathname.endsWith('.ts') ? './kdf-thread.node.ts' : './kdf-thread.node.js', self);
-  // Under tsx (tests, benchmarks) the thread registers the TypeScript loader before importing.
-  const thread = script.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(script.href)}); });`, { eval: true })
-    : new Worker(script);
+  const thread = siblingWorker(import.meta.url, 'kdf-thread.node');
   thread.on('message', (m: { id: number; key?: Uint8Array; error?: string }) => {
     const job = pending.get(m.id);
     if (!job) return;

@@ -2,7 +2,7 @@
 // the blocks back, decrypts and hands frames to the thread pool to inflate, while the worker parses
 // every record and hashes the payload. createBackup starts one before the capture (its start-up
 // then costs the verify pass nothing) and uses it once, for the verify-after-write pass.
-import { Worker } from 'node:worker_threads';
+import { siblingWorker } from '../io/thread.node.js';
 import { FormatError } from '../errors.js';
 import type { ByteStream } from '../io/types.js';
 
@@ -21,13 +21,7 @@ export interface RecordsCheck {
 }
 
 export function startRecordsCheck(): RecordsCheck {
-  const self = new URL(import.meta.url);
-  const script = new URL(self.pathname.endsWith('.ts') ? './records-thread.node.ts' : './records-thread.node.js', self);
-  // Under tsx (tests) the thread registers the TypeScript loader (found from here, not from the
-  // working directory) before importing.
-  const thread = script.pathname.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); });`, { eval: true })
-    : new Worker(script);
+  const thread = siblingWorker(import.meta.url, 'records-thread.node');
   // Idle until `run`: it must not keep the process alive.
   thread.unref();
   let inFlight = 0;
