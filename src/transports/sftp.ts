@@ -440,12 +440,7 @@ async function remoteExists(session: Session, path: string): Promise<boolean> {
 
 /** A part file of its own for a fresh push: `name.<8 random hex>.part`. */
 function freshPartPath(target: SSHTarget, name: string): string {
-  return inRemoteDir(target, `${name}.${randomBytes(4).toString('hex')}.part`);
-}
-
-/** remoteDir/file for a part file (target.remotePath refuses names ending in .part, rightly for backups). */
-function inRemoteDir(target: SSHTarget, file: string): string {
-  return target.remoteDir === '/' ? `/${file}` : `${target.remoteDir}/${file}`;
+  return target.pathInDir(`${name}.${randomBytes(4).toString('hex')}.part`);
 }
 
 /** Whether `file` is a part of backup `name`: `name.part` (older versions) or `name.<8 hex>.part`. */
@@ -478,7 +473,7 @@ async function findResumablePart(session: Session, name: string, input: SourceIn
     .filter((e) => isPartOf(e.filename, name) && ((e.attrs.mode ?? S_IFREG) & S_IFMT) === S_IFREG)
     .sort((a, b) => b.attrs.mtime - a.attrs.mtime || a.filename.localeCompare(b.filename));
   for (const entry of parts) {
-    const path = inRemoteDir(target, entry.filename);
+    const path = target.pathInDir(entry.filename);
     const offset = await resumableOffset(session, path, input);
     if (offset > 0) return { path, offset };
   }

@@ -116,7 +116,12 @@ export class SSHTarget {
   /** The remote path of a backup called `name` (a plain file name, no directories). */
   remotePath(name: string): string {
     checkBackupName(name);
-    return this.remoteDir === '/' ? `/${name}` : `${this.remoteDir}/${name}`;
+    return this.pathInDir(name);
+  }
+
+  /** remoteDir/`file` for any file there, part files included (remotePath takes backup names only). */
+  pathInDir(file: string): string {
+    return this.remoteDir === '/' ? `/${file}` : `${this.remoteDir}/${file}`;
   }
 
   /**
