@@ -4,6 +4,7 @@
 // local backup (complete and verified) and says so, with the transport's hint.
 import { basename, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { connectionManager, type ConnectionManager } from '../../data/dialect-types.js';
 import { DbsError, UsageError } from '../../errors.js';
 import { startSealing, type EarlySeal } from '../../pipeline/seal.js';
 import { SSHTarget } from '../../transports/target.js';
@@ -32,18 +33,13 @@ export class PushFailedError extends DbsError {
  * ready. Waits at most `ms` (an unreachable server is reported by the capture itself, once).
  */
 function openConnection(config: DbsConfig, ms = 250): Promise<void> {
-  const cm = (config.sequelize as unknown as { connectionManager?: ConnectionPool }).connectionManager;
+  const cm = connectionManager(config.sequelize) as ConnectionManager | undefined;
   if (typeof cm?.getConnection !== 'function') return Promise.resolve();
   const opened = cm.getConnection({ type: 'SELECT' }).then((c) => cm.releaseConnection(c)).then(
     () => undefined,
     () => undefined,
   );
   return Promise.race([opened, new Promise<void>((r) => setTimeout(r, ms).unref())]);
-}
-
-interface ConnectionPool {
-  getConnection(options: { type: string }): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void> | void;
 }
 
 interface Args extends GlobalArgs {
