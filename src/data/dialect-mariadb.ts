@@ -615,10 +615,6 @@ export async function openMariaWriter(sequelize: Sequelize): Promise<TargetWrite
     },
     serverVersion: () => serverVersionOf(conn),
     migrations: () => migrationsOf(conn),
-    async existingColumns(t) {
-      const r = await rowsOf(conn, 'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position', [t.schema ?? null, t.table]);
-      return r.length ? r.map((row) => String(row.c)) : null;
-    },
     async hasRows(t) {
       const r = await rowsOf(conn, `SELECT EXISTS (SELECT 1 FROM ${qt(t)}) AS has`);
       return String(r[0].has) === '1';

@@ -161,11 +161,6 @@ export async function openPgWriter(sequelize: Sequelize): Promise<TargetWriter> 
     },
     serverVersion: () => serverVersion(client),
     migrations: () => migrations(client),
-    async existingColumns(t) {
-      if (!(await tableExists(client, t))) return null;
-      const r = await client.query('SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [qt(t)]);
-      return r.rows.map((row: { attname: string }) => row.attname);
-    },
     async hasRows(t) {
       const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${qt(t)}) AS has`);
       return r.rows[0].has === true;

@@ -165,10 +165,6 @@ export async function openSqliteWriter(sequelize: Sequelize): Promise<TargetWrit
     },
     serverVersion: () => serverVersionOf(db),
     migrations: () => migrationsOf(db),
-    async existingColumns(t) {
-      const r = await all(db, `PRAGMA table_info(${q(t.table)})`);
-      return r.length ? r.map((row) => String(row.name)) : null;
-    },
     async hasRows(t) {
       return (await all(db, `SELECT EXISTS (SELECT 1 FROM ${qt(t)}) AS has`))[0].has === 1;
     },

@@ -46,8 +46,6 @@ export interface TargetWriter {
   begin(): Promise<void>;
   serverVersion(): Promise<string>;
   migrations(): Promise<string[] | null>;
-  /** Column names of the table as the database has it (null when the table does not exist). */
-  existingColumns(t: { table: string; schema?: string }): Promise<string[] | null>;
   hasRows(t: { table: string; schema?: string }): Promise<boolean>;
   /**
    * Called once before any delete or insert: relax foreign-key checks for these tables. `empty`

@@ -82,6 +82,8 @@ interface Plan {
   bytea: boolean[];
   /** Target columns the database computes: never written, never reported as missing. */
   computed: string[];
+  /** The table's columns as the database has them (null when the table does not exist). */
+  existing: string[] | null;
 }
 
 function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Model>, facts: Map<string, ColumnFacts>, sequelize: Sequelize, registry: BackupRegistry, result: RestoreResult): Plan {
@@ -136,6 +138,7 @@ function planModel(source: ModelInfo, manifest: Manifest, target: ModelStatic<Mo
     rawCopy: identity && manifest.dialect === 'postgres' && dialect === 'postgres',
     bytea: source.columns.map((c) => c.type === 'BLOB'),
     computed: [...facts].filter(([, f]) => f.generated).map(([name]) => name),
+    existing: facts.size ? [...facts.keys()] : null,
   };
 }
 
@@ -242,7 +245,7 @@ export async function restore(payload: ByteStream, options: RestoreOptions): Pro
       if (onlyTarget.length) warn(`schema drift: migrations applied here but not in the backup: ${onlyTarget.join(', ')}`);
     }
     for (const plan of plans.values()) {
-      const existing = await writer.existingColumns(plan.target);
+      const existing = plan.existing;
       if (!existing) throw new RestoreError(`table ${plan.target.table} of model ${plan.target.model} does not exist in the target database`, { model: plan.target.model, hint: 'create the schema first (run your migrations or sequelize.sync()), then restore' });
       const missing = plan.target.columns.filter((c) => !existing.includes(c));
       if (missing.length) throw new RestoreError(`schema drift: table ${plan.target.table} lacks column(s) ${missing.join(', ')} that model ${plan.target.model} defines`, { model: plan.target.model, hint: 'run pending migrations on the target, then restore' });
