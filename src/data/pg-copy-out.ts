@@ -14,6 +14,11 @@ const MSG_COPY_DATA = 0x64; // 'd'
 const MSG_COPY_DONE = 0x63; // 'c'
 const MSG_ERROR = 0x45; // 'E'
 
+/** A message's length field: big-endian u32 at `at`. */
+function u32At(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
 interface PgConnection {
   stream: Readable;
   query(text: string): void;
@@ -122,7 +127,7 @@ export class CopyOut {
       if (this.headerAt === 0 && n - i >= 5) {
         const code = chunk[i];
         if (code === MSG_ERROR) return this.detach(chunk, i);
-        const length = ((chunk[i + 1] << 24) | (chunk[i + 2] << 16) | (chunk[i + 3] << 8) | chunk[i + 4]) >>> 0;
+        const length = u32At(chunk, i + 1);
         const body = length - 4;
         const start = i + 5;
         this.code = code;
@@ -147,8 +152,7 @@ export class CopyOut {
       if (this.headerAt < 5) return;
       this.headerAt = 0;
       this.code = this.header[0];
-      const h = this.header;
-      this.left = (((h[1] << 24) | (h[2] << 16) | (h[3] << 8) | h[4]) >>> 0) - 4;
+      this.left = u32At(this.header, 1) - 4;
       const take = Math.min(this.left, n - i);
       if (this.code === MSG_COPY_DATA) {
         if (this.at + this.left > this.frame.length) this.room(this.left); // the whole row goes in this frame
@@ -173,14 +177,14 @@ export class CopyOut {
     let count = 0;
     // Whole CopyData messages whose raw bytes (headers included) fit in the space.
     while (end + 5 <= n && chunk[end] === MSG_COPY_DATA) {
-      const next = end + 1 + (((chunk[end + 1] << 24) | (chunk[end + 2] << 16) | (chunk[end + 3] << 8) | chunk[end + 4]) >>> 0);
+      const next = end + 1 + u32At(chunk, end + 1);
       if (next > n || next - i > space) break;
       end = next;
       count++;
     }
     if (count === 0) {
       // The first row does not fit with its header: a frame of its own size (or a fresh frame).
-      const body = (((chunk[i + 1] << 24) | (chunk[i + 2] << 16) | (chunk[i + 3] << 8) | chunk[i + 4]) >>> 0) - 4;
+      const body = u32At(chunk, i + 1) - 4;
       this.room(body);
       this.frame.set(chunk.subarray(i + 5, i + 5 + body), this.at);
       this.at += body;
@@ -192,7 +196,7 @@ export class CopyOut {
     frame.set(chunk.subarray(i, end), this.at);
     let to = this.at;
     for (let k = i; k < end; ) {
-      const next = k + 1 + (((chunk[k + 1] << 24) | (chunk[k + 2] << 16) | (chunk[k + 3] << 8) | chunk[k + 4]) >>> 0);
+      const next = k + 1 + u32At(chunk, k + 1);
       frame.copyWithin(to, base + k + 5, base + next);
       to += next - k - 5;
       k = next;
