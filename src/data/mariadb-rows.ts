@@ -1,0 +1,413 @@
+// A text-protocol result set read off the mariadb driver's socket, straight into RowsCells
+// frames: no driver row, Buffer or callback per value (those were most of the client's time).
+// The socket is taken from the driver while no command of its own runs (its one 'data' listener
+// is set aside), the query goes out as a COM_QUERY packet, every packet of the answer is read
+// here, and the driver gets the socket back after the result's last packet.
+// Per value the protocol sends a length-encoded string (0xFB = NULL); it becomes a cell: tag,
+// varint length, the same bytes. Packets of 16 MiB - 1 (0xFFFFFF) continue in the next one.
+import type { Duplex } from 'node:stream';
+import { MAX_RECORD } from './format.js';
+
+const MAX_PHYSICAL = 0xffffff;
+const COM_QUERY = 0x03;
+const CLIENT_COMPRESS = 0x20n;
+
+/** A finished frame: `head` free bytes, then the cells of `rows` whole rows. */
+export interface CellFrame {
+  frame: Uint8Array;
+  rows: number;
+}
+
+/** What this reader needs of the driver's connection (the mariadb package's promise API). */
+interface DriverConnection {
+  info?: { eofDeprecated?: boolean; clientCapabilities?: bigint | number; status?: number; collation?: { charset?: string } } | null;
+  __tests?: { getSocket?: () => unknown };
+}
+
+/** The connection's socket when this reader can use it, else null (the caller reads through the driver). */
+export function rawSocketOf(conn: unknown): Duplex | null {
+  const c = conn as DriverConnection;
+  const info = c.info;
+  if (!info || typeof info.eofDeprecated !== 'boolean') return null;
+  // Compressed packets would need inflating first: left to the driver.
+  if (info.clientCapabilities === undefined || (BigInt(info.clientCapabilities) & CLIENT_COMPRESS) !== 0n) return null;
+  let socket: unknown;
+  try {
+    socket = c.__tests?.getSocket?.();
+  } catch {
+    return null;
+  }
+  const s = socket as Duplex | undefined;
+  if (!s || typeof s.listeners !== 'function' || typeof s.write !== 'function' || s.destroyed) return null;
+  if (s.listeners('data').length !== 1) return null;
+  return s;
+}
+
+export class ServerError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly sqlState: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Where the answer to the query is. */
+const enum Phase {
+  First,
+  Columns,
+  ColumnsEof,
+  Rows,
+  Done,
+}
+
+export class RawRows {
+  private socket: Duplex | null = null;
+  private driverHandler: ((data: Buffer) => void) | null = null;
+  private readonly onReadable = () => this.pump();
+  private readonly onClose = () => this.fail(new Error('the connection closed while rows were read'));
+  private readonly onError = (e: Error) => this.fail(e);
+  private pumping = false;
+  private detached = true;
+  private ended = false;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+  private readonly ready: CellFrame[] = [];
+  // Packet state across chunks: header bytes read, body bytes left of the current physical packet.
+  private readonly header = new Uint8Array(4);
+  private headerAt = 0;
+  private left = 0;
+  private physical = 0;
+  // A logical packet not wholly inside one chunk (or longer than one physical packet).
+  private carry: Uint8Array = new Uint8Array(0);
+  private carryAt = 0;
+  private carrying = false;
+  private phase = Phase.First;
+  private columnsLeft = 0;
+  // The frame being filled.
+  private frame: Uint8Array;
+  private at: number;
+  private rows = 0;
+
+  /**
+   * `tags[k]` is the cell tag of result column k (the result must have exactly that many
+   * columns). `eofDeprecated`: the server ends column lists and results the newer way (an OK
+   * packet with an 0xFE header), as the driver negotiated.
+   */
+  constructor(
+    private readonly tags: readonly number[],
+    private readonly eofDeprecated: boolean,
+    private readonly head: number,
+    private readonly batchBytes: number,
+    private readonly onStatus?: (status: number) => void,
+  ) {
+    this.frame = new Uint8Array(head + batchBytes + (batchBytes >> 2));
+    this.at = head;
+  }
+
+  /** Sends `sql` on `socket` (no command of the driver may be running) and starts reading the answer. */
+  start(socket: Duplex, sql: string): void {
+    const listeners = socket.listeners('data') as ((data: Buffer) => void)[];
+    if (listeners.length !== 1) throw new Error(`internal: expected one data listener on the MariaDB socket, found ${listeners.length}`);
+    this.socket = socket;
+    this.driverHandler = listeners[0];
+    this.detached = false;
+    socket.removeListener('data', this.driverHandler);
+    socket.pause();
+    socket.on('readable', this.onReadable);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+    const body = Buffer.from(sql, 'utf8');
+    if (body.length + 1 >= MAX_PHYSICAL) throw new Error('internal: capture statement too long');
+    const packet = Buffer.allocUnsafe(5 + body.length);
+    const length = body.length + 1;
+    packet[0] = length & 0xff;
+    packet[1] = (length >>> 8) & 0xff;
+    packet[2] = length >>> 16;
+    packet[3] = 0; // a command's first packet
+    packet[4] = COM_QUERY;
+    body.copy(packet, 5);
+    socket.write(packet);
+    this.pump();
+  }
+
+  /** The next frame of whole rows; null after the last. */
+  async next(): Promise<CellFrame | null> {
+    for (;;) {
+      const frame = this.ready.shift();
+      if (frame) {
+        this.pump(); // the queue has room again
+        return frame;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+  }
+
+  /**
+   * Stops reading mid-result: the rest of the result is still on the wire and nothing can make
+   * sense of the connection any more, so its socket is closed (its owner throws it away).
+   */
+  abandon(): void {
+    if (this.detached || !this.socket) return;
+    this.unhook();
+    this.socket.destroy();
+  }
+
+  private signal(): void {
+    this.wake?.();
+  }
+
+  private fail(error: Error): void {
+    if (this.failure || this.ended) return;
+    this.failure = error;
+    this.abandon();
+    this.signal();
+  }
+
+  private unhook(): void {
+    const socket = this.socket!;
+    this.detached = true;
+    socket.removeListener('readable', this.onReadable);
+    socket.removeListener('close', this.onClose);
+    socket.removeListener('error', this.onError);
+  }
+
+  private pump(): void {
+    if (this.pumping || this.detached || !this.socket) return;
+    this.pumping = true;
+    try {
+      let chunk: Buffer | null;
+      // Two frames waiting are enough: the socket (and the server) wait for the consumer.
+      while (this.ready.length < 2 && !this.detached && (chunk = this.socket.read() as Buffer | null) !== null) this.parse(chunk);
+    } catch (error) {
+      this.fail(error as Error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Splits a socket chunk into packets; whole logical packets inside it are read in place. */
+  private parse(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n && !this.detached) {
+      if (this.left === 0) {
+        // A packet header (4 bytes: length u24 LE, sequence number).
+        if (this.headerAt === 0 && n - i >= 4) {
+          this.physical = chunk[i] | (chunk[i + 1] << 8) | (chunk[i + 2] << 16);
+          i += 4;
+        } else {
+          while (this.headerAt < 4 && i < n) this.header[this.headerAt++] = chunk[i++];
+          if (this.headerAt < 4) return;
+          this.headerAt = 0;
+          this.physical = this.header[0] | (this.header[1] << 8) | (this.header[2] << 16);
+        }
+        this.left = this.physical;
+        if (this.physical === 0) {
+          // An empty packet: ends a logical packet of exactly n * 0xFFFFFF bytes (or is one).
+          this.endOfPhysical(chunk, i);
+          continue;
+        }
+        // Fast path: a whole logical packet inside this chunk.
+        if (!this.carrying && this.physical < MAX_PHYSICAL && n - i >= this.physical) {
+          const end = i + this.physical;
+          this.left = 0;
+          this.packet(chunk, i, end, chunk, end);
+          i = end;
+          continue;
+        }
+      }
+      const take = Math.min(this.left, n - i);
+      this.append(chunk, i, i + take);
+      i += take;
+      this.left -= take;
+      if (this.left === 0) this.endOfPhysical(chunk, i);
+    }
+  }
+
+  /** A physical packet's body is in the carry buffer: a logical packet ends with one shorter than 0xFFFFFF. */
+  private endOfPhysical(chunk: Buffer, next: number): void {
+    if (this.physical === MAX_PHYSICAL) {
+      this.carrying = true;
+      return;
+    }
+    const carry = this.carry;
+    const length = this.carryAt;
+    this.carrying = false;
+    this.carryAt = 0;
+    // A large carry buffer is not kept for the rest of the result.
+    if (carry.length > 1 << 20) this.carry = new Uint8Array(0);
+    this.packet(carry, 0, length, chunk, next);
+  }
+
+  private append(chunk: Buffer, from: number, to: number): void {
+    this.carrying = true;
+    const need = this.carryAt + (to - from);
+    if (need > MAX_RECORD) throw new Error(`a row of the result is larger than ${MAX_RECORD} bytes`);
+    if (need > this.carry.length) {
+      const bigger = new Uint8Array(Math.max(need, this.left + this.carryAt + (to - from), this.carry.length * 2, 4096));
+      bigger.set(this.carry.subarray(0, this.carryAt));
+      this.carry = bigger;
+    }
+    this.carry.set(chunk.subarray(from, to), this.carryAt);
+    this.carryAt = need;
+  }
+
+  /**
+   * One logical packet, bytes[start, end). The socket's bytes after it start at chunk[next]
+   * (given to the driver after the result's last packet).
+   */
+  private packet(bytes: Uint8Array, start: number, end: number, chunk: Buffer, next: number): void {
+    const first = end > start ? bytes[start] : -1;
+    switch (this.phase) {
+      case Phase.First:
+        if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
+        if (first === 0x00 || first === 0xfb) throw new Error('the capture query returned no result set');
+        if (lengthAt(bytes, start, end).value !== this.tags.length) throw new Error(`the capture query returned ${lengthAt(bytes, start, end).value} columns, expected ${this.tags.length}`);
+        this.columnsLeft = this.tags.length;
+        this.phase = Phase.Columns;
+        return;
+      case Phase.Columns:
+        if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
+        if (--this.columnsLeft === 0) this.phase = this.eofDeprecated ? Phase.Rows : Phase.ColumnsEof;
+        return;
+      case Phase.ColumnsEof:
+        if (first !== 0xfe) throw new Error('expected the end of the column list');
+        this.phase = Phase.Rows;
+        return;
+      case Phase.Rows:
+        if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
+        // 0xFE starts a row only as the 8-byte length of a first value of 16 MiB or more.
+        if (first === 0xfe && end - start < (this.eofDeprecated ? MAX_PHYSICAL : 9)) return this.endOfRows(bytes, start, end, chunk, next);
+        this.row(bytes, start, end);
+        return;
+      default:
+        throw new Error('internal: a packet after the end of the result');
+    }
+  }
+
+  /** Writes one row's cells to the frame. */
+  private row(src: Uint8Array, start: number, end: number): void {
+    const tags = this.tags;
+    const width = tags.length;
+    // Per cell the output adds a tag and at most one varint byte more than its length prefix.
+    const bound = end - start + 2 * width;
+    if (this.at + bound > this.frame.length) this.room(bound);
+    const out = this.frame;
+    let o = this.at;
+    let p = start;
+    for (let k = 0; k < width; k++) {
+      if (p >= end) throw new Error('a row packet ends before its last value');
+      let length = src[p++];
+      if (length >= 0xfb) {
+        if (length === 0xfb) {
+          out[o++] = 0; // CellTag.Null
+          continue;
+        }
+        if (length === 0xfc) {
+          length = src[p] | (src[p + 1] << 8);
+          p += 2;
+        } else if (length === 0xfd) {
+          length = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16);
+          p += 3;
+        } else if (length === 0xfe) {
+          if (src[p + 4] | src[p + 5] | src[p + 6] | src[p + 7]) throw new Error('a value longer than 4 GiB');
+          length = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16)) + src[p + 3] * 0x1000000;
+          p += 8;
+        } else throw new Error('a row packet holds an invalid length');
+      }
+      if (p + length > end) throw new Error('a row packet ends inside a value');
+      out[o++] = tags[k];
+      // varint (LEB128) length: values here stay far below 2^28 (MAX_RECORD).
+      let v = length;
+      while (v >= 0x80) {
+        out[o++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      out[o++] = v;
+      // Most values are short: a loop beats a native call's fixed cost.
+      if (length <= 32) for (let j = 0; j < length; j++) out[o++] = src[p + j];
+      else {
+        out.set(src.subarray(p, p + length), o);
+        o += length;
+      }
+      p += length;
+    }
+    if (p !== end) throw new Error('a row packet holds more values than the result has columns');
+    this.at = o;
+    this.rows++;
+    if (o - this.head >= this.batchBytes) this.emit();
+  }
+
+  /** Room for `bound` more bytes: a frame holding rows goes out first; a larger row gets a frame of its own size. */
+  private room(bound: number): void {
+    if (this.at > this.head) this.emit();
+    if (this.at + bound <= this.frame.length) return;
+    this.frame = new Uint8Array(this.head + bound);
+  }
+
+  private emit(): void {
+    if (this.at === this.head) return;
+    this.ready.push({ frame: this.frame.subarray(0, this.at), rows: this.rows });
+    this.frame = new Uint8Array(this.head + this.batchBytes + (this.batchBytes >> 2));
+    this.at = this.head;
+    this.rows = 0;
+    this.signal();
+  }
+
+  private endOfRows(bytes: Uint8Array, start: number, end: number, chunk: Buffer, next: number): void {
+    // EOF: 0xFE, warnings u16, status u16. OK (0xFE header): affected rows, insert id (both
+    // length-encoded), status u16.
+    let p = start + 1;
+    if (this.eofDeprecated) {
+      p = lengthAt(bytes, p, end).next;
+      p = lengthAt(bytes, p, end).next;
+    } else p += 2;
+    if (p + 2 <= end) this.onStatus?.(bytes[p] | (bytes[p + 1] << 8));
+    this.emit();
+    this.phase = Phase.Done;
+    this.ended = true;
+    this.giveBack(chunk, next);
+    this.signal();
+  }
+
+  private serverError(bytes: Uint8Array, start: number, end: number, chunk: Buffer, next: number): void {
+    const code = bytes[start + 1] | (bytes[start + 2] << 8);
+    let p = start + 3;
+    let sqlState = '';
+    if (bytes[p] === 0x23) {
+      sqlState = Buffer.from(bytes.subarray(p + 1, p + 6)).toString('latin1');
+      p += 6;
+    }
+    const message = Buffer.from(bytes.subarray(p, end)).toString('utf8');
+    this.phase = Phase.Done;
+    this.failure = new ServerError(`(${code}) ${message}`, code, sqlState);
+    this.giveBack(chunk, next);
+    this.signal();
+  }
+
+  /** Gives the socket back to the driver, with the bytes from `from` on. */
+  private giveBack(chunk: Buffer, from: number): void {
+    const socket = this.socket!;
+    const handler = this.driverHandler!;
+    this.unhook();
+    socket.on('data', handler);
+    if (from < chunk.length) handler(chunk.subarray(from));
+    process.nextTick(() => socket.resume());
+  }
+}
+
+/** A length-encoded integer at `at`: its value and where the bytes after it start. */
+function lengthAt(bytes: Uint8Array, at: number, end: number): { value: number; next: number } {
+  if (at >= end) throw new Error('a packet ends inside a length');
+  const b = bytes[at];
+  if (b < 0xfb) return { value: b, next: at + 1 };
+  if (b === 0xfc) return { value: bytes[at + 1] | (bytes[at + 2] << 8), next: at + 3 };
+  if (b === 0xfd) return { value: bytes[at + 1] | (bytes[at + 2] << 8) | (bytes[at + 3] << 16), next: at + 4 };
+  if (b === 0xfe) return { value: Number(Buffer.from(bytes.subarray(at + 1, at + 9)).readBigUInt64LE(0)), next: at + 9 };
+  throw new Error('a packet holds an invalid length');
+}

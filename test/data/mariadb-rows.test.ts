@@ -1,0 +1,322 @@
+// The MariaDB socket reader (src/data/mariadb-rows.ts): fed by a fake socket, the answer to its
+// query cut at every size, it must write the cells the protocol's values hold (tag, varint length,
+// the same bytes), join packets of 16 MiB - 1 with the next, stop at the end of the result, hand
+// the bytes after it to the driver's listener and report server errors. Against the real server
+// its cells must equal the driver paths' byte for byte (test/data/mariadb-capture.test.ts) and a
+// consumer leaving mid-result must cost only that connection.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Duplex } from 'node:stream';
+import { DataTypes, QueryTypes } from 'sequelize';
+import { RawRows, ServerError, rawSocketOf } from '../../src/data/mariadb-rows.js';
+import { acquireConnection } from '../../src/data/mariadb-connection.js';
+import { createTestDatabase } from '../apps/databases.js';
+import { capture } from '../../src/data/capture.js';
+import { BackupRegistry } from '../../src/data/registry.js';
+import { readRecords, RecordType } from '../../src/data/format.js';
+import { setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
+import { collect, chunked } from '../../src/io/memory.js';
+import { serviceAvailable } from './helpers.js';
+
+const HEAD = 9;
+
+function lenenc(n: number): number[] {
+  if (n < 0xfb) return [n];
+  if (n < 0x10000) return [0xfc, n & 0xff, n >>> 8];
+  if (n < 0x1000000) return [0xfd, n & 0xff, (n >>> 8) & 0xff, n >>> 16];
+  return [0xfe, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24, 0, 0, 0, 0];
+}
+
+/** One logical packet as physical packets (split at 0xFFFFFF, an empty one after an exact multiple). */
+function packets(body: Buffer, seq: { n: number }): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const size = Math.min(0xffffff, body.length - at);
+    out.push(Buffer.from([size & 0xff, (size >>> 8) & 0xff, size >>> 16, seq.n++ & 0xff]), body.subarray(at, at + size));
+    at += size;
+    if (size < 0xffffff) return out;
+  }
+}
+
+type Value = Buffer | null;
+
+/** The server's answer to a query returning `rows`, and the cells expected of it. */
+function answer(rows: Value[][], width: number, tags: number[], eofDeprecated: boolean, tail: Buffer): { wire: Buffer; cells: Buffer } {
+  const seq = { n: 1 };
+  const parts: Buffer[] = [...packets(Buffer.from(lenenc(width)), seq)];
+  for (let k = 0; k < width; k++) parts.push(...packets(Buffer.from(`\x03def\x00\x00\x00\x01c${k}`, 'latin1'), seq));
+  if (!eofDeprecated) parts.push(...packets(Buffer.from([0xfe, 0, 0, 0x22, 0]), seq));
+  const cells: Buffer[] = [];
+  for (const row of rows) {
+    const body: Buffer[] = [];
+    row.forEach((v, k) => {
+      if (v === null) {
+        body.push(Buffer.from([0xfb]));
+        cells.push(Buffer.from([0]));
+        return;
+      }
+      body.push(Buffer.from(lenenc(v.length)), v);
+      const varint: number[] = [];
+      let n = v.length;
+      while (n >= 0x80) {
+        varint.push((n & 0x7f) | 0x80);
+        n >>>= 7;
+      }
+      varint.push(n);
+      cells.push(Buffer.from([tags[k], ...varint]), v);
+    });
+    parts.push(...packets(Buffer.concat(body), seq));
+  }
+  parts.push(...packets(Buffer.from(eofDeprecated ? [0xfe, 0, 0, 0x22, 0, 0, 0] : [0xfe, 0, 0, 0x22, 0]), seq));
+  parts.push(tail);
+  return { wire: Buffer.concat(parts), cells: Buffer.concat(cells) };
+}
+
+/** A socket whose driver listener records what it is given; `sent` holds what was written. */
+function fakeSocket(): { socket: Duplex; sent: Buffer[]; driver: Buffer[] } {
+  const sent: Buffer[] = [];
+  const driver: Buffer[] = [];
+  const socket = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      sent.push(chunk);
+      callback();
+    },
+  });
+  socket.on('data', (d: Buffer) => driver.push(d));
+  return { socket, sent, driver };
+}
+
+/** Feeds `wire` in chunks of `size` and reads every frame: the cells (heads dropped) and rows. */
+async function readAll(reader: RawRows, socket: Duplex, wire: Buffer, size: number): Promise<{ cells: Buffer; rows: number; frames: number }> {
+  reader.start(socket, 'SELECT 1');
+  let fed = 0;
+  const feed = () => {
+    while (fed < wire.length) {
+      socket.push(wire.subarray(fed, fed + size));
+      fed += size;
+      if ((fed / size) % 64 === 0) return; // let the reader run between bursts
+    }
+  };
+  const parts: Buffer[] = [];
+  let rows = 0;
+  let frames = 0;
+  const feeding = (async () => {
+    while (fed < wire.length) {
+      feed();
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  for (;;) {
+    const f = await reader.next();
+    if (!f) break;
+    assert.ok(f.rows > 0);
+    parts.push(Buffer.from(f.frame.subarray(HEAD)));
+    rows += f.rows;
+    frames++;
+  }
+  await feeding;
+  await new Promise((r) => setImmediate(r));
+  return { cells: Buffer.concat(parts), rows, frames };
+}
+
+const tail = Buffer.from([7, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0]); // the driver's next packet (an OK)
+
+test('values of every length prefix, NULLs and empty values, the socket cut at every size', async () => {
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const rows: Value[][] = [
+    [Buffer.from('1'), null, Buffer.alloc(0)],
+    [Buffer.from('héllo 🙂', 'utf8'), all, null],
+    [Buffer.alloc(250, 0x61), Buffer.alloc(251, 0xfb), Buffer.alloc(127, 0x62)],
+    [Buffer.alloc(128, 0xff), Buffer.alloc(0x10000, 0x63), Buffer.from([0xfe])],
+    [null, null, null],
+  ];
+  const tags = [1, 2, 1];
+  for (const eofDeprecated of [true, false]) {
+    const { wire, cells } = answer(rows, 3, tags, eofDeprecated, tail);
+    for (const size of [1, 2, 3, 4, 5, 7, 13, 64, 255, 256, 1000, 4096, 65536, wire.length]) {
+      const { socket, sent, driver } = fakeSocket();
+      let status = -1;
+      const reader = new RawRows(tags, eofDeprecated, HEAD, 1024, (s) => (status = s));
+      const got = await readAll(reader, socket, wire, size);
+      assert.is(got.rows, rows.length, `rows, chunks of ${size}`);
+      assert.ok(got.cells.equals(cells), `cells, chunks of ${size}, eofDeprecated ${eofDeprecated}`);
+      assert.ok(Buffer.concat(driver).equals(tail), `the driver gets the bytes after the result, chunks of ${size}`);
+      assert.is(status, 0x22);
+      assert.ok(Buffer.concat(sent).equals(Buffer.from([9, 0, 0, 0, 3, ...Buffer.from('SELECT 1')])), 'the COM_QUERY packet');
+      assert.is(socket.listeners('data').length, 1);
+      assert.is(socket.listeners('readable').length, 0);
+    }
+  }
+});
+
+test('frames end at rows and stay near the batch size; a larger row gets a frame of its own', async () => {
+  const rows: Value[][] = [];
+  for (let i = 0; i < 2000; i++) rows.push([Buffer.from(String(i)), i === 700 ? Buffer.alloc(50_000, 0x41) : Buffer.from('x'.repeat(i % 90))]);
+  const { wire, cells } = answer(rows, 2, [1, 1], true, tail);
+  const { socket } = fakeSocket();
+  const frames: { length: number; rows: number }[] = [];
+  const reader = new RawRows([1, 1], true, HEAD, 8192);
+  reader.start(socket, 'SELECT 1');
+  socket.push(wire);
+  const parts: Buffer[] = [];
+  for (let f = await reader.next(); f; f = await reader.next()) {
+    frames.push({ length: f.frame.length - HEAD, rows: f.rows });
+    parts.push(Buffer.from(f.frame.subarray(HEAD)));
+  }
+  assert.ok(Buffer.concat(parts).equals(cells));
+  assert.is(frames.reduce((n, f) => n + f.rows, 0), 2000);
+  assert.ok(frames.filter((f) => f.length > 8192 + 200).length === 1, 'only the large row passes the batch size');
+  assert.ok(frames.some((f) => f.rows === 1 && f.length > 50_000), 'the large row is a frame of its own');
+});
+
+test('a row over 16 MiB (split packets), and a row of exactly 0xFFFFFF bytes (an empty packet after it)', async () => {
+  const big = Buffer.alloc(17 << 20);
+  for (let i = 0; i < big.length; i += 4093) big[i] = i & 0xff;
+  // One value whose packet is 4 (length prefix) + v bytes = 0xFFFFFF exactly.
+  const exact = Buffer.alloc(0xffffff - 4, 0x5a);
+  const rows: Value[][] = [[Buffer.from('a')], [big], [exact], [Buffer.from('z')]];
+  const { wire, cells } = answer(rows, 1, [2], true, tail);
+  for (const size of [65536, 99_991, 1 << 20]) {
+    const { socket, driver } = fakeSocket();
+    const reader = new RawRows([2], true, HEAD, 256 << 10);
+    const got = await readAll(reader, socket, wire, size);
+    assert.is(got.rows, 4);
+    assert.ok(got.cells.equals(cells), `cells, chunks of ${size}`);
+    assert.ok(Buffer.concat(driver).equals(tail));
+  }
+});
+
+test('an error packet ends the read with the server message and gives the socket back', async () => {
+  const rows: Value[][] = [[Buffer.from('1')], [Buffer.from('2')]];
+  const { wire } = answer(rows, 1, [1], true, Buffer.alloc(0));
+  // Drop the end packet (last 11 bytes: header + 7) and put an ERR packet in its place.
+  const err = Buffer.concat([Buffer.from([0xff, 0x2d, 0x05]), Buffer.from('#21000Subquery returns more than 1 row')]);
+  const wire2 = Buffer.concat([wire.subarray(0, wire.length - 11), Buffer.from([err.length, 0, 0, 9]), err, tail]);
+  for (const size of [1, 5, 64, wire2.length]) {
+    const { socket, driver } = fakeSocket();
+    const reader = new RawRows([1], true, HEAD, 1024);
+    let message = '';
+    try {
+      await readAll(reader, socket, wire2, size);
+    } catch (e) {
+      message = (e as Error).message;
+      assert.instance(e, ServerError);
+      assert.is((e as ServerError).code, 1325);
+      assert.is((e as ServerError).sqlState, '21000');
+    }
+    assert.is(message, '(1325) Subquery returns more than 1 row');
+    await new Promise((r) => setImmediate(r));
+    assert.ok(Buffer.concat(driver).equals(tail), 'the driver gets the bytes after the error');
+    assert.is(socket.listeners('readable').length, 0);
+  }
+});
+
+test('a malformed row fails the read and closes the socket', async () => {
+  const { wire } = answer([[Buffer.from('1'), Buffer.from('2')]], 2, [1, 1], true, tail);
+  const { socket } = fakeSocket();
+  // The reader expects one column where the server sends two.
+  const reader = new RawRows([1], true, HEAD, 1024);
+  const failed = readAll(reader, socket, wire, 7).then(
+    () => '',
+    (e: Error) => e.message,
+  );
+  assert.match(await failed, /returned 2 columns, expected 1/);
+  assert.ok(socket.destroyed);
+});
+
+/** Every RowsCells body (after its row count) of the payload, concatenated, and the row total. */
+async function cellsOf(payload: Uint8Array): Promise<{ cells: Buffer; rows: number }> {
+  const parts: Buffer[] = [];
+  let rows = 0;
+  for await (const r of readRecords(chunked(payload))) {
+    if (r.type !== RecordType.RowsCells) continue;
+    rows += Buffer.from(r.body.subarray(0, 4)).readUInt32LE(0);
+    parts.push(Buffer.from(r.body.subarray(4)));
+  }
+  return { cells: Buffer.concat(parts), rows };
+}
+
+test('real server: the socket reader and the driver read the same cells (all bytes, large rows, empty table)', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb');
+  try {
+    const s = db.sequelize;
+    s.define('Wide', {
+      id: { type: DataTypes.BIGINT, primaryKey: true },
+      big: DataTypes.BIGINT,
+      money: DataTypes.DECIMAL(40, 12),
+      at: DataTypes.DATE(6),
+      day: DataTypes.DATEONLY,
+      meta: DataTypes.JSON,
+      bin: DataTypes.BLOB('long'),
+      text: DataTypes.TEXT('long'),
+      flt: DataTypes.FLOAT,
+      latin: DataTypes.STRING(20),
+    }, { timestamps: false, tableName: 'wide' });
+    s.define('Empty', { id: { type: DataTypes.INTEGER, primaryKey: true }, v: DataTypes.STRING }, { timestamps: false, tableName: 'empty' });
+    await s.sync();
+    await s.query('ALTER TABLE wide MODIFY latin VARCHAR(20) CHARACTER SET latin1');
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('hex');
+    await s.query(`INSERT INTO wide VALUES
+      (1, 9223372036854775807, '123456789012345678901234567.123456789012', '2038-01-19 03:14:07.999999', '1000-01-01', '{"a": [1, "é"]}', X'${all}', 'héllo 🙂\\t\\n', 0.1, 'café'),
+      (2, -9223372036854775808, '-0.000000000001', '1970-01-01 00:00:00.000001', '9999-12-31', '[]', X'', '', -3.4e38, ''),
+      (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+    // Rows larger than a socket chunk and than a frame (max_allowed_packet bounds them).
+    const [{ p }] = await s.query<{ p: number }>('SELECT @@max_allowed_packet AS p', { type: QueryTypes.SELECT });
+    const large = Math.min(5 << 20, Math.floor(Number(p) / 3));
+    await s.query(`INSERT INTO wide (id, bin, text) VALUES (4, RANDOM_BYTES(1024), REPEAT('ü', ${Math.floor(large / 2)})), (5, REPEAT(X'FB', ${large}), 'x')`);
+    for (let id = 6; id < 2000; id++) await s.query(`INSERT INTO wide (id, big, at, text) VALUES (${id}, ${id * 7919}, '2024-01-01 00:00:00.${String(id).padStart(6, '0')}', REPEAT('t', ${id % 300}))`);
+    const run = async (raw: boolean, packed: boolean) => {
+      setMariaRawReads(raw);
+      setMariaServerEncoding(packed);
+      try {
+        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+      } finally {
+        setMariaRawReads(true);
+        setMariaServerEncoding(true);
+      }
+    };
+    {
+      // The socket reader is the path taken on the mariadb driver's connections.
+      const { conn, release } = await acquireConnection(s, 'SELECT');
+      assert.ok(rawSocketOf(conn), 'no socket reader on a mariadb connection');
+      await release();
+    }
+    const viaSocket = await run(true, true);
+    const perValue = await run(false, false);
+    const packed = await run(false, true);
+    assert.is(viaSocket.rows, 1999);
+    assert.is(perValue.rows, 1999);
+    assert.ok(viaSocket.cells.length > 2 * large);
+    assert.ok(viaSocket.cells.equals(perValue.cells), 'socket reader and per-value driver path differ');
+    assert.ok(viaSocket.cells.equals(packed.cells), 'socket reader and packed path differ');
+  } finally {
+    await db.drop();
+  }
+});
+
+test('real server: a consumer leaving mid-result costs only that connection; the next capture works', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb', { pool: { max: 1 } });
+  try {
+    const s = db.sequelize;
+    s.define('Many', { id: { type: DataTypes.INTEGER, primaryKey: true }, v: DataTypes.TEXT }, { timestamps: false, tableName: 'many' });
+    await s.sync();
+    await s.query(`INSERT INTO many SELECT seq, REPEAT('v', 200) FROM seq_1_to_20000`);
+    let seen = 0;
+    for await (const chunk of capture({ sequelize: s, registry: new BackupRegistry() })) {
+      seen += chunk.length;
+      if (seen > 1 << 20) break;
+    }
+    const again = await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+    assert.is(again.rows, 20000);
+    const [{ n }] = await s.query<{ n: number }>('SELECT COUNT(*) AS n FROM many', { type: QueryTypes.SELECT });
+    assert.is(Number(n), 20000);
+  } finally {
+    await db.drop();
+  }
+});
+
+test.run();
