@@ -6,6 +6,7 @@ import { initTables, setParity } from './gf';
 import { remainderGroup } from './simd';
 import { decodeColumn } from './decode';
 import { BASE, REG, WORK } from './layout';
+import { blake2b } from './blake2b';
 
 let corrected: i32 = 0;
 
@@ -43,6 +44,16 @@ export function encode(data: usize, parity: usize, stride: i32, k: i32, p: i32):
       v128.store(parity + <usize>t * n + g, v128.load(REG + <usize>((p - 1 - t) * 16)));
     }
   }
+}
+
+/**
+ * Makes a block self-checking, then encodes it: BLAKE2b-(8 * checkLength) of its first `hashed`
+ * bytes goes to the checkLength bytes after them, then the parity rows as encode() (frame heads:
+ * one call instead of a hash and an encode).
+ */
+export function seal(data: usize, hashed: i32, checkLength: i32, parity: usize, stride: i32, k: i32, p: i32): void {
+  blake2b(data, <usize>hashed, checkLength, data + <usize>hashed);
+  encode(data, parity, stride, k, p);
 }
 
 /** 1 when every codeword of the block is clean (all syndromes zero), else 0. */

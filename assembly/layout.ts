@@ -27,5 +27,9 @@ export const TAB: usize = REG + 64 * 16;
 export const TR: usize = TAB + 256 * 64;
 /** Decoder scratch (small polynomials and position lists of one codeword). */
 export const SCR: usize = TR + 16 * 64;
+/** BLAKE2b chaining state (8 words) while a message is hashed. */
+export const B2_STATE: usize = SCR + 8192;
+/** BLAKE2b's last block, padded with zeros. */
+export const B2_TAIL: usize = B2_STATE + 64;
 /** Start of the per-call work area (blocks, parity, erasure lists). */
-export const WORK: usize = (SCR + 8192 + 15) & ~(<usize>15);
+export const WORK: usize = (B2_TAIL + 128 + 15) & ~(<usize>15);

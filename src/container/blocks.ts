@@ -41,11 +41,10 @@ export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
     const length = lengths[k];
     const dataEnd = at + HEAD_SIZE + length;
     const data = buffer.subarray(at + HEAD_SIZE, dataEnd);
-    const hash = tools.hashers.hash(data);
-    hashes.set(hash, k * HASH_LENGTH);
-    // Parity straight into the frame (no intermediate array per block).
+    const hash = hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH);
+    // Parity straight into the frame, the hash straight into `hashes`: one copy into WASM memory.
     const next = at + frameSize(length, parity);
-    codec.encode(data, buffer.subarray(dataEnd, next));
+    codec.encode(data, buffer.subarray(dataEnd, next), hash);
     encodeHead(tools, buffer, at, headFields(job, k, 0, hash));
     encodeHead(tools, heads1, k * HEAD_SIZE, headFields(job, k, 1, hash));
     at = next;

@@ -38,8 +38,8 @@ export async function loadTools(blockParities: number[] = []): Promise<Tools> {
 export function encodeHead(tools: Tools, out: Uint8Array, at: number, head: Omit<Head, 'version'>): void {
   const data = out.subarray(at, at + HEAD_DATA);
   writeHeadFields(data, head);
-  data.set(tools.hashers.check(data.subarray(0, HEAD_DATA - CHECK_LENGTH)), HEAD_DATA - CHECK_LENGTH);
-  out.set(tools.head.encode(data), at + HEAD_DATA);
+  // The check (BLAKE2b-128 of the fields) and the parity in one call into the codec's module.
+  tools.head.seal(data, CHECK_LENGTH, out.subarray(at + HEAD_DATA, at + HEAD_SIZE));
 }
 
 /**

@@ -1,6 +1,7 @@
-// BLAKE2b through hash-wasm: one 256-bit hasher for bodies and one 128-bit hasher for head checks,
-// created once and re-initialised per message (creating a hasher instantiates WASM: slow).
-import { createBLAKE2b, type IHasher } from 'hash-wasm';
+// BLAKE2b for containers: 256-bit digests of bodies and 128-bit head checks, both from the codec's
+// own WebAssembly module (src/integrity/blake2b.ts), which also hashes a block while it holds it
+// for parity (no second copy into another module).
+import { loadBlake2b } from '../integrity/blake2b.js';
 import { HASH_LENGTH, CHECK_LENGTH } from './format.js';
 
 export interface Hashers {
@@ -24,12 +25,11 @@ export function loadHashers(): Promise<Hashers> {
 }
 
 async function create(): Promise<Hashers> {
-  const long: IHasher = await createBLAKE2b(HASH_LENGTH * 8);
-  const short: IHasher = await createBLAKE2b(CHECK_LENGTH * 8);
-  const hash = (data: Uint8Array) => long.init().update(data).digest('binary');
+  const blake2b = await loadBlake2b();
+  const hash = (data: Uint8Array) => blake2b.digest(data, HASH_LENGTH);
   return {
     hash,
-    check: (data) => short.init().update(data).digest('binary'),
+    check: (data) => blake2b.digest(data, CHECK_LENGTH),
     verify: (data, expected) => equalBytes(hash(data), expected),
   };
 }

@@ -41,8 +41,16 @@ export interface Codec {
   /**
    * The block's parity region: blockLayout(data.length, parity).parityLength bytes, written to
    * `into` when given (a buffer the caller reuses; it must have exactly that length), else new.
+   * `hashInto` (1 to 64 bytes), when given, receives BLAKE2b-(8 * hashInto.length) of `data`,
+   * hashed from the copy the parity is computed from (one copy into WASM memory serves both).
    */
-  encode(data: Uint8Array, into?: Uint8Array): Uint8Array;
+  encode(data: Uint8Array, into?: Uint8Array, hashInto?: Uint8Array): Uint8Array;
+  /**
+   * Makes `data` self-checking and encodes it: its last `checkLength` bytes (1..64) receive
+   * BLAKE2b-(8 * checkLength) of the bytes before them, then its parity goes to `into` (exactly
+   * parityLength bytes, as encode). One copy into WASM memory and one call (frame heads).
+   */
+  seal(data: Uint8Array, checkLength: number, into: Uint8Array): void;
   /** True when every codeword is clean (all syndromes zero). */
   check(data: Uint8Array, parity: Uint8Array): boolean;
   /** Corrects in place every codeword it can; erasures are byte offsets in [data | parity]. */
@@ -114,16 +122,38 @@ class WasmCodec implements Codec {
     this.#bytes = new Uint8Array(wasm.memory.buffer);
   }
 
-  encode(data: Uint8Array, into?: Uint8Array): Uint8Array {
+  encode(data: Uint8Array, into?: Uint8Array, hashInto?: Uint8Array): Uint8Array {
     const layout = this.#layoutOf(data);
     if (into !== undefined) expectParityLength(layout, into);
-    if (layout.dataLength === 0) return into ?? new Uint8Array(0);
-    const { d, p } = this.#load(layout, data, undefined, 0);
+    if (hashInto !== undefined) expectDigestLength(hashInto);
+    if (layout.dataLength === 0) {
+      if (hashInto !== undefined) this.#hashEmpty(hashInto);
+      return into ?? new Uint8Array(0);
+    }
+    const { d, p, q } = this.#load(layout, data, undefined, 0);
     this.#wasm.encode(d, p, layout.stride, layout.dataPerCodeword, this.parity);
+    if (hashInto !== undefined) {
+      // q (the decoder's scratch, unused by encode) holds at least 64 bytes: see #load.
+      this.#wasm.blake2b(d, layout.dataLength, hashInto.length, q);
+      hashInto.set(this.#bytes.subarray(q, q + hashInto.length));
+    }
     const parity = this.#bytes.subarray(p, p + layout.parityLength);
     if (into === undefined) return parity.slice();
     into.set(parity);
     return into;
+  }
+
+  seal(data: Uint8Array, checkLength: number, into: Uint8Array): void {
+    const layout = this.#layoutOf(data);
+    expectParityLength(layout, into);
+    if (!Number.isInteger(checkLength) || checkLength < 1 || checkLength > 64 || checkLength > layout.dataLength) {
+      throw new RangeError(`checkLength must be 1 to 64 and at most the data length (${layout.dataLength}), got ${checkLength}`);
+    }
+    const hashed = layout.dataLength - checkLength;
+    const { d, p } = this.#load(layout, data, undefined, 0);
+    this.#wasm.seal(d, hashed, checkLength, p, layout.stride, layout.dataPerCodeword, this.parity);
+    data.set(this.#bytes.subarray(d + hashed, d + layout.dataLength), hashed);
+    into.set(this.#bytes.subarray(p, p + layout.parityLength));
   }
 
   check(data: Uint8Array, parity: Uint8Array): boolean {
@@ -161,6 +191,15 @@ class WasmCodec implements Codec {
     }
     const failedCodewords = Array.from(new Uint32Array(this.#bytes.buffer, failed, nFailed));
     return { ok: nFailed === 0, corrected, failedCodewords };
+  }
+
+  #hashEmpty(out: Uint8Array): void {
+    const w = this.#wasm;
+    const at = this.#work;
+    if (at + 64 > w.memory.buffer.byteLength && w.reserve(at + 64) !== 0) throw new RangeError('cannot grow WebAssembly memory');
+    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
+    w.blake2b(at, 0, out.length, at);
+    out.set(this.#bytes.subarray(at, at + out.length));
   }
 
   #layoutOf(data: Uint8Array): BlockLayout {
@@ -201,6 +240,11 @@ function bytesLength(value: unknown, what: string): number {
     throw new TypeError(`${what} must be a Uint8Array`);
   }
   return (value as Uint8Array).length;
+}
+
+function expectDigestLength(out: Uint8Array): void {
+  const got = bytesLength(out, 'hashInto');
+  if (got < 1 || got > 64) throw new RangeError(`hashInto must hold 1 to 64 bytes (a BLAKE2b digest), got ${got}`);
 }
 
 function expectParityLength(layout: BlockLayout, parity: Uint8Array): void {

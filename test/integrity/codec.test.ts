@@ -3,6 +3,7 @@
 // budget corrected, argument errors, memory growth and copies out of WASM memory.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createBLAKE2b } from 'hash-wasm';
 import { blockLayout, loadCodec } from '../../src/integrity/codec.js';
 import { seededBytes, seededRandom } from '../helpers/env.js';
 import { referenceCheckBlock, referenceEncodeBlock, referenceLayout } from '../reference/rs.js';
@@ -67,6 +68,46 @@ test('encode into a reused buffer writes the same parity there', async () => {
     assert.ok(Buffer.from(out).equals(Buffer.from(referenceEncodeBlock(data, 16))));
   }
   assert.throws(() => codec.encode(new Uint8Array(5000), new Uint8Array(10)), /expected 512 parity bytes for 5000 data bytes \(parity 16\), got 10/);
+});
+
+test('encode with hashInto: the same parity, and BLAKE2b of the data (hash-wasm) in hashInto', async () => {
+  const rnd = seededRandom(11);
+  const reference = { 16: await createBLAKE2b(128), 32: await createBLAKE2b(256) };
+  for (let i = 0; i < 200; i++) {
+    const length = i === 0 ? 0 : 1 + rnd.int(i < 100 ? 3000 : 1 << 17);
+    const p = 2 * (1 + rnd.int(32));
+    const codec = await loadCodec({ parity: p });
+    const data = seededBytes(length, i);
+    const size = i % 2 === 0 ? 32 : 16;
+    const hash = new Uint8Array(size);
+    const parity = codec.encode(data, undefined, hash);
+    assert.ok(Buffer.from(parity).equals(Buffer.from(referenceEncodeBlock(data, p))), `parity (length ${length}, p ${p})`);
+    assert.is(Buffer.from(hash).toString('hex'), reference[size].init().update(data).digest('hex'), `hash (length ${length}, ${size} bytes)`);
+  }
+  const codec = await loadCodec();
+  assert.throws(() => codec.encode(new Uint8Array(10), undefined, new Uint8Array(65)), /hashInto must hold 1 to 64 bytes/);
+  assert.throws(() => codec.encode(new Uint8Array(10), undefined, new Uint8Array(0)), /hashInto must hold 1 to 64 bytes/);
+});
+
+test('seal: the last checkLength bytes become BLAKE2b of the bytes before them, the parity is that of the sealed data', async () => {
+  const rnd = seededRandom(12);
+  for (let i = 0; i < 100; i++) {
+    const length = i === 0 ? 96 : 1 + rnd.int(i < 50 ? 400 : 70000);
+    const p = i === 0 ? 16 : 2 * (1 + rnd.int(32));
+    const checkLength = Math.min(length, i === 0 ? 16 : 1 + rnd.int(64));
+    const codec = await loadCodec({ parity: p });
+    const data = seededBytes(length, i);
+    const hashed = data.slice(0, length - checkLength);
+    const into = new Uint8Array(blockLayout(length, p).parityLength).fill(9);
+    codec.seal(data, checkLength, into);
+    assert.ok(Buffer.from(data.subarray(0, length - checkLength)).equals(Buffer.from(hashed)), 'the hashed bytes are left alone');
+    const check = (await createBLAKE2b(8 * checkLength)).update(hashed).digest('hex');
+    assert.is(Buffer.from(data.subarray(length - checkLength)).toString('hex'), check, `check (length ${length}, ${checkLength} bytes)`);
+    assert.ok(Buffer.from(into).equals(Buffer.from(referenceEncodeBlock(data, p))), `parity of the sealed data (length ${length}, p ${p})`);
+  }
+  const codec = await loadCodec();
+  assert.throws(() => codec.seal(new Uint8Array(10), 11, new Uint8Array(blockLayout(10).parityLength)), /checkLength must be 1 to 64/);
+  assert.throws(() => codec.seal(new Uint8Array(10), 4, new Uint8Array(3)), /expected 256 parity bytes/);
 });
 
 test('encode of all zeros and all 0xff matches the reference', async () => {
