@@ -2,7 +2,9 @@
 // The `dbs` command: runs the compiled CLI (dist/ is built by `npm run build`, also on install).
 // Argon2id on a worker thread (importing it registers it): a backup's capture runs while the key is derived.
 import { deriveOnWorker } from '../dist/src/crypto/kdf-worker.node.js';
+import { trace } from '../dist/src/pipeline/trace.js';
 
+trace('bin: KDF thread module loaded');
 // A command that will derive a key from a passphrase: start the Argon2id thread now with a
 // throwaway 8 KiB derivation, so the thread's start-up and the WASM compile run on another core
 // while this one loads the CLI, the config and the app, instead of delaying the real derivation.
@@ -14,4 +16,5 @@ if (['backup', 'restore', 'rekey'].includes(command) || (command === 'validate' 
 }
 
 const { main } = await import('../dist/src/cli/main.js');
+trace('bin: CLI loaded (yargs, commands)');
 await main();

@@ -8,6 +8,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
 import { removeTemporaryFiles } from '../pipeline/atomic.js';
+import { trace } from '../pipeline/trace.js';
 import { backupCommand } from './commands/backup.js';
 import { healCommand } from './commands/heal.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -123,6 +124,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     process.stderr.write(`\ndbs: error: interrupted by ${signal}; no file was left under the target name\n`);
     process.exit(signal === 'SIGINT' ? EXIT.INTERRUPTED : 143);
   };
+  process.on('exit', () => trace('process exits'));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // `dbs inspect x.dbs | head -1`: a reader that goes away is not an error worth a stack trace.
@@ -131,6 +133,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     throw error;
   });
   const code = await run(argv);
+  trace('cli: command done');
   process.exitCode = code;
   // Database pools and worker threads may keep the loop alive a little; do not wait for them.
   setTimeout(() => process.exit(code), 200).unref();

@@ -13,6 +13,7 @@ import { openMariaReader } from './dialect-mariadb.js';
 import { openSqliteReader } from './dialect-sqlite.js';
 import { readFileChunks, walkFiles } from './files.js';
 import { annotateModels } from './table-facts.js';
+import { trace } from '../pipeline/trace.js';
 
 export interface Logger {
   info?(message: string): void;
@@ -131,8 +132,11 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
   };
 
   const writer = new RecordWriter();
+  trace('capture: starts');
   await annotateModels(sequelize, models); // declared types and computed columns, for restore
+  trace('capture: table facts read');
   let reader: SourceReader | null = await openReader(sequelize, onCells);
+  trace('capture: snapshot transaction open');
   try {
     const manifest: Manifest = {
       format: 'dbs-data',
@@ -167,9 +171,11 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
     for (const model of models) {
       yield writer.record(RecordType.TableBegin, jsonBody({ model: model.name, columns: model.columns.length }));
       let count = 0;
+      trace(`capture: ${model.name} starts`);
       try {
         // A model whose every column is excluded keeps its place (0 rows) and reads nothing.
         for await (const batch of model.columns.length ? reader.rows(model) : []) {
+          if (count === 0) trace(`capture: ${model.name} first rows`);
           if (batch.kind === 'framed') {
             if (batch.rows === 0) continue;
             new DataView(batch.frame.buffer, batch.frame.byteOffset).setUint32(5, batch.rows, true);
@@ -217,6 +223,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
     }
     await reader.close();
     reader = null;
+    trace('capture: last row read');
 
     const emitFile = async function* (root: RootInfo, path: string, absolutePath: string): AsyncGenerator<Uint8Array> {
       for await (const step of readFileChunks(absolutePath)) {
@@ -250,6 +257,7 @@ export async function* capture(options: CaptureOptions, summary?: CaptureSummary
       }
     }
     options.onProgress?.({ phase: 'done', files: out.files, bytes: writer.bytesWritten });
+    trace('capture: payload ends');
     yield writer.end({ models: out.models, files: out.files, skippedFiles: out.skippedFiles.length });
   } finally {
     if (reader) await reader.close().catch(() => {});

@@ -42,6 +42,7 @@ import {
 import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type ProgressListener } from './logger.js';
 import { startRecordsCheck, type RecordsCheck } from './records-check.node.js';
 import { passphraseRecipients, type EarlySeal } from './seal.js';
+import { trace } from './trace.js';
 
 export { startSealing, type EarlySeal } from './seal.js';
 
@@ -333,6 +334,7 @@ async function buildStream(
     throw error;
   }
   // (A no-op when no thread was started; the module is loaded by the Node entry and bin/dbs.js.)
+  trace('backup: envelope sealed (Argon2id done)');
   if (options.endKdfThread) await (await import('../crypto/kdf-worker.node.js')).closeKdfWorker();
   onSealed?.(sealed);
   // From here the consumer runs: a short queue is enough (memory stays flat).
@@ -402,6 +404,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
       verify: doVerify
         ? async (temp) => {
             const writtenAt = performance.now();
+            trace('backup: verify starts');
             logger.debug(`written and fsynced after ${((writtenAt - started) / 1000).toFixed(2)} s; verifying`);
             const source = await fileSource(temp);
             try {
@@ -410,9 +413,11 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
               await source.close?.();
             }
             logger.debug(`verified in ${((performance.now() - writtenAt) / 1000).toFixed(2)} s`);
+            trace('backup: verified');
           }
         : undefined,
     }).finally(() => records?.close());
+    trace('backup: renamed, directory fsynced');
     path = written.path;
     size = written.size;
   } else {

@@ -10,6 +10,7 @@ import { access, link, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 import type { ByteStream } from '../io/types.js';
+import { trace } from './trace.js';
 
 /** Temporary files and folders in flight in this process; removed by `removeTemporaryFiles` (signal handlers). */
 const live = new Set<string>();
@@ -188,6 +189,7 @@ export async function writeFileAtomic(target: string, stream: ByteStream, option
       await writing;
     }
     await settle();
+    trace('write: last byte written');
     try {
       await handle.sync();
       await handle.close();
@@ -195,6 +197,7 @@ export async function writeFileAtomic(target: string, stream: ByteStream, option
       throw describe(path, error);
     }
     handle = undefined;
+    trace('write: fsynced');
     stage = 'verify';
     if (options.verify) await options.verify(temp);
     options.signal?.throwIfAborted();

@@ -7,6 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { connectionManager, type ConnectionManager } from '../../data/dialect-types.js';
 import { DbsError, UsageError } from '../../errors.js';
 import { startSealing, type EarlySeal } from '../../pipeline/seal.js';
+import { trace } from '../../pipeline/trace.js';
 import { SSHTarget } from '../../transports/target.js';
 import { resolveApp, type DbsConfig } from '../config.js';
 import { cli, type GlobalArgs } from '../context.js';
@@ -66,6 +67,7 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
         describe: 'then upload it to this target of sshTargets in the dbs config, under the same name (--force replaces it there too)',
       }) as Argv<Args>,
   handler: async (args: ArgumentsCamelCase<Args>) => {
+    trace('backup: command parsed');
     const ctx = cli();
     const logger = ctx.logger(args);
     const recipients = (args.recipient ?? []).map((publicKey) => ({ publicKey }));
@@ -78,6 +80,7 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
         : undefined;
     early?.catch(() => {}); // thrown where it is awaited below
     const config = await ctx.config(args);
+    trace('backup: config loaded (the app, Sequelize)');
     const output = resolve(ctx.io.cwd, args.output);
     // A wrong target name or profile fails here, before the passphrase prompt and the capture.
     const target = args.push === undefined ? undefined : SSHTarget.fromSettings(args.push, config, ctx.io.env);
@@ -88,8 +91,11 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
     // to itself), and the database connection the capture takes from the pool is opened while it loads.
     const connected = openConnection(config);
     const { createBackup } = await import('../../pipeline/api.js');
+    trace('backup: pipeline loaded');
     await connected;
+    trace('backup: connected');
     const given = await early;
+    trace('backup: passphrase read');
     const passphrase = args.recipientOnly ? null : given ? given.passphrase : await ctx.passphrase(args, { confirm: true, purpose: 'passphrase for the new backup' });
     const result = await createBackup(passphrase, {
       sequelize: config.sequelize,
