@@ -111,6 +111,17 @@ export class Balance {
     return this.#depth > 0 && this.#busy >= this.#depth;
   }
 
+  /**
+   * `here`, read after one turn of the event loop while batches are out. A worker's finished batch
+   * is counted only once its reply is delivered, which needs a macrotask turn; a producer that
+   * never leaves the microtask queue (a payload already in memory, a consumer that keeps every
+   * piece) would otherwise see the workers behind forever and run most batches itself.
+   */
+  async hereAfterTurn(): Promise<boolean> {
+    if (this.#busy > 0) await nextTurn();
+    return this.here;
+  }
+
   /** Counts a batch sent to a worker until it settles. */
   sent<T>(promise: Promise<T>): Promise<T> {
     this.#busy++;
@@ -120,6 +131,20 @@ export class Balance {
     promise.then(done, done);
     return promise;
   }
+}
+
+/** Resolves after one macrotask turn (setImmediate in Node; a MessageChannel in browsers, unclamped). */
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (immediate) return new Promise((resolve) => void immediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(undefined);
+  });
 }
 
 export async function localEngine(parity: number): Promise<BlockEngine> {

@@ -110,11 +110,12 @@ async function* generate(
     let fill = 0; // bytes in the current (last) block of the batch
     let nextIndex = 0;
     const balance = new Balance(engine.workers);
-    const submit = (endsPayload: boolean) => {
+    const submit = async (endsPayload: boolean) => {
       const job: EncodeJob = { buffer: batch, lengths, firstIndex: nextIndex, endsPayload, id: o.id, parity: o.parity };
       nextIndex += lengths.length;
       // With workers, this thread takes a batch itself only when the workers are behind (Balance).
-      const done = balance.here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch(job));
+      const here = engine.workers ? await balance.hereAfterTurn() : false;
+      const done = here ? Promise.resolve(encodeBatch(tools, job)) : balance.sent(engine.encodeBatch(job));
       inFlight.push({ lengths, done });
       batch = new Uint8Array(perBatch * fullFrame);
       lengths = [];
@@ -148,7 +149,7 @@ async function* generate(
         if (fill === o.blockSize) {
           // More data follows, so the full block is not the last one.
           if (lengths.length === perBatch) {
-            submit(false);
+            await submit(false);
             while (inFlight.length >= engine.parallelism) yield* drainOne();
           }
           lengths.push(0);
@@ -162,7 +163,7 @@ async function* generate(
         payloadLength += take;
       }
     }
-    submit(true);
+    await submit(true);
     while (inFlight.length) yield* drainOne();
 
     const final: Params = { ...params, final: true, blockCount: blocks, payloadLength };

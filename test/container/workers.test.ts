@@ -19,6 +19,30 @@ test('writing with workers gives the same bytes', async () => {
   assert.ok(Buffer.from(local).equals(Buffer.from(parallel)));
 });
 
+test('the writer hands batches to idle workers even when the payload never leaves the microtask queue', async () => {
+  // A worker's reply arrives as a macrotask. Before Balance.hereAfterTurn the writer, fed from
+  // memory, never saw replies in time, counted the worker as behind and ran about half the
+  // batches itself while the worker sat idle.
+  const { encodeBatch, localEngine } = await import('../../src/container/blocks.js');
+  const { loadTools } = await import('../../src/container/frames.js');
+  const tools = await loadTools([16]);
+  let sent = 0;
+  const replyLater = await localEngine(16);
+  const fake = async () => ({
+    ...replyLater,
+    parallelism: 4,
+    workers: 1,
+    encodeBatch: (job: Parameters<typeof encodeBatch>[1]) => {
+      sent++;
+      return new Promise<ReturnType<typeof encodeBatch>>((resolve) => setImmediate(() => resolve(encodeBatch(tools, job))));
+    },
+  });
+  const parallel = await collect(writeContainer(chunked(PAYLOAD, 1 << 20), { ...fixed, engine: fake }));
+  assert.ok(Buffer.from(parallel).equals(Buffer.from(await protect(PAYLOAD, fixed))), 'same bytes');
+  const batches = Math.ceil(PAYLOAD.length / 65536 / 14);
+  assert.ok(sent >= batches - 1, `${sent} of ${batches} batches went to the idle worker`);
+});
+
 test('validating and healing with workers gives the same report and payload', async () => {
   const container = await protect(PAYLOAD, fixed);
   const damaged = container.slice();
