@@ -10,6 +10,9 @@
 // of each is compared (interference from other work only slows a run); memory is the highest peak.
 // DBS_BENCH_ONLY=backup (while iterating on backup speed): only pg_dump -Fc against dbs backup,
 // without the chain, the restores, the tenth-size database and the compression stage.
+// The floor under any backup, measured in the same loop: the server's time to COPY every table
+// out (psql ... > /dev/null, one table after another and all at once) and a bare `node -e ''`.
+// DBS_TRACE=1 on a single `dbs backup` prints where its time goes (see src/pipeline/trace.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,7 @@ const PASS = 'bench passphrase';
 const work = mkdtempSync(join(tmpdir(), 'dbs-bench-pipeline-'));
 const PG = ['-h', '127.0.0.1', '-U', 'postgres'];
 const tag = `${process.pid}`;
+const TABLES = ['bench_users', 'bench_orders', 'bench_events'];
 
 function psql(database: string, sql: string): void {
   execFileSync('psql', [...PG, '-d', database, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -158,10 +162,17 @@ async function main(): Promise<void> {
   // pg_dump -Fc and dbs backup interleaved, RUNS times each: best wall time, highest peak memory.
   const dumps: ReturnType<typeof timed>[] = [];
   const backups: ReturnType<typeof timed>[] = [];
+  const copies: ReturnType<typeof timed>[] = [];
+  const parallelCopies: ReturnType<typeof timed>[] = [];
+  const bareNode: ReturnType<typeof timed>[] = [];
+  const copyOut = (table: string) => `psql -d ${src} -c 'COPY ${table} TO STDOUT' > /dev/null`;
   for (let i = 0; i < RUNS; i++) {
     dumps.push(timed(`pg_dump -Fc -d ${src} -f ${dump}`));
     rmSync(out, { force: true });
     backups.push(timed(`${dbs} backup ${out} --config ${src}.config.mjs --passphrase-stdin --quiet`, { input: PASS }));
+    copies.push(timed(TABLES.map(copyOut).join(' && ')));
+    parallelCopies.push(timed(`${TABLES.map((t) => `${copyOut(t)} &`).join(' ')} wait`));
+    bareNode.push(timed(`${process.execPath} -e ''`));
   }
   const best = (runs: ReturnType<typeof timed>[]) => ({
     seconds: Math.min(...runs.map((r) => r.seconds)),
@@ -170,8 +181,17 @@ async function main(): Promise<void> {
   });
   const pgDump = best(dumps);
   const backup = best(backups);
+  const floorRows = () => {
+    const one = best(copies);
+    const all = best(parallelCopies);
+    // psql > /dev/null: the server's work (and one psql start per table), nothing else.
+    row('floor: COPY TO STDOUT, table by table', s(one.seconds), `best of ${RUNS}; runs ${one.all}`);
+    row(`floor: COPY TO STDOUT, ${TABLES.length} tables at once`, s(all.seconds), `best of ${RUNS}; runs ${all.all}`);
+    row("floor: node -e ''", s(best(bareNode).seconds), `best of ${RUNS}; runs ${best(bareNode).all}`);
+  };
   if (BACKUP_ONLY) {
     section('backup (wall time; peak memory of the process) -- DBS_BENCH_ONLY=backup');
+    floorRows();
     row(`pg_dump -Fc (best of ${RUNS})`, s(pgDump.seconds), `${mib(pgDump.peakMiB)}, ${fmt(size(dump) / MB, 1)} MB; runs ${pgDump.all}`);
     row(`dbs backup (verified; best of ${RUNS})`, s(backup.seconds), `${mib(backup.peakMiB)}, ${fmt(size(out) / MB, 1)} MB; runs ${backup.all}`, {
       ok: backup.seconds <= pgDump.seconds,
@@ -200,6 +220,7 @@ async function main(): Promise<void> {
   const validate = timed(`${dbs} validate ${out} --passphrase-stdin --quiet`, { input: PASS });
 
   section('backup (wall time; peak memory of the process)');
+  floorRows();
   row(`pg_dump -Fc (best of ${RUNS})`, s(pgDump.seconds), `${mib(pgDump.peakMiB)}, ${fmt(size(dump) / MB, 1)} MB; runs ${pgDump.all}`);
   row('pg_dump -Fc | age -r, then par2 create -r10', s(chainBackup), `${s(chainDump.seconds)} + ${s(chainPar2.seconds)}`);
   row(`dbs backup (verified; best of ${RUNS})`, s(backup.seconds), `${mib(backup.peakMiB)}, ${fmt(size(out) / MB, 1)} MB; runs ${backup.all}`, {
