@@ -65,10 +65,23 @@ const enum Phase {
 export class RawRows {
   private socket: Duplex | null = null;
   private driverHandler: ((data: Buffer) => void) | null = null;
-  private readonly onReadable = () => this.pump();
+  // Chunks come as the socket emits them (flowing; read() in paused mode joins buffered chunks
+  // into new buffers); the socket is paused while maxReady frames wait for the consumer.
+  private readonly onData = (chunk: Buffer) => {
+    try {
+      this.parse(chunk);
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    if (!this.detached && this.ready.length >= this.maxReady) {
+      this.paused = true;
+      this.socket!.pause();
+    }
+  };
   private readonly onClose = () => this.fail(new Error('the connection closed while rows were read'));
   private readonly onError = (e: Error) => this.fail(e);
-  private pumping = false;
+  private paused = false;
   private detached = true;
   private ended = false;
   private failure: Error | null = null;
@@ -101,8 +114,12 @@ export class RawRows {
     private readonly head: number,
     private readonly batchBytes: number,
     private readonly onStatus?: (status: number) => void,
+    /** Frames read ahead of the consumer before the socket waits (and with it the server). */
+    private readonly maxReady = 2,
+    /** Called once the result's last packet is read (frames may still wait for the consumer). */
+    private readonly onEnd?: () => void,
   ) {
-    this.frame = new Uint8Array(head + batchBytes + (batchBytes >> 2));
+    this.frame = new Uint8Array(head + batchBytes);
     this.at = head;
   }
 
@@ -114,8 +131,7 @@ export class RawRows {
     this.driverHandler = listeners[0];
     this.detached = false;
     socket.removeListener('data', this.driverHandler);
-    socket.pause();
-    socket.on('readable', this.onReadable);
+    socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
     const body = Buffer.from(sql, 'utf8');
@@ -129,7 +145,6 @@ export class RawRows {
     packet[4] = COM_QUERY;
     body.copy(packet, 5);
     socket.write(packet);
-    this.pump();
   }
 
   /** The next frame of whole rows; null after the last. */
@@ -137,7 +152,10 @@ export class RawRows {
     for (;;) {
       const frame = this.ready.shift();
       if (frame) {
-        this.pump(); // the queue has room again
+        if (this.paused && this.ready.length < this.maxReady && !this.detached) {
+          this.paused = false;
+          this.socket!.resume();
+        }
         return frame;
       }
       if (this.failure) throw this.failure;
@@ -171,23 +189,9 @@ export class RawRows {
   private unhook(): void {
     const socket = this.socket!;
     this.detached = true;
-    socket.removeListener('readable', this.onReadable);
+    socket.removeListener('data', this.onData);
     socket.removeListener('close', this.onClose);
     socket.removeListener('error', this.onError);
-  }
-
-  private pump(): void {
-    if (this.pumping || this.detached || !this.socket) return;
-    this.pumping = true;
-    try {
-      let chunk: Buffer | null;
-      // Two frames waiting are enough: the socket (and the server) wait for the consumer.
-      while (this.ready.length < 2 && !this.detached && (chunk = this.socket.read() as Buffer | null) !== null) this.parse(chunk);
-    } catch (error) {
-      this.fail(error as Error);
-    } finally {
-      this.pumping = false;
-    }
   }
 
   /** Splits a socket chunk into packets; whole logical packets inside it are read in place. */
@@ -353,7 +357,7 @@ export class RawRows {
   private emit(): void {
     if (this.at === this.head) return;
     this.ready.push({ frame: this.frame.subarray(0, this.at), rows: this.rows });
-    this.frame = new Uint8Array(this.head + this.batchBytes + (this.batchBytes >> 2));
+    this.frame = new Uint8Array(this.head + this.batchBytes);
     this.at = this.head;
     this.rows = 0;
     this.signal();
@@ -373,6 +377,7 @@ export class RawRows {
     this.ended = true;
     this.giveBack(chunk, next);
     this.signal();
+    this.onEnd?.();
   }
 
   private serverError(bytes: Uint8Array, start: number, end: number, chunk: Buffer, next: number): void {
@@ -397,7 +402,7 @@ export class RawRows {
     this.unhook();
     socket.on('data', handler);
     if (from < chunk.length) handler(chunk.subarray(from));
-    process.nextTick(() => socket.resume());
+    if (this.paused) socket.resume();
   }
 }
 
