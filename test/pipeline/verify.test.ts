@@ -3,9 +3,10 @@
 // not decrypt are all refused; records checked on a thread of their own count the same and refuse
 // a truncated or altered payload. Also: the capture read ahead while the envelope is sealed stops
 // (and closes the database read) when sealing fails; a backup with Argon2id on the worker thread.
+// End to end: a byte flipped in the file on disk while it is written is caught by the re-read.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sequelize } from 'sequelize';
@@ -117,6 +118,52 @@ test('readAhead: reads before anyone consumes, bounded, cancel closes the input'
   const out = await collect(all.stream);
   assert.is(out.length, 100 * 1024);
   assert.ok(out.every((b, i) => b === Math.floor(i / 1024)));
+});
+
+/**
+ * createBackup to a file while a byte of copy 0's second block is flipped in the temporary file
+ * (as a bad disk or a stray writer would), after those bytes were written and before the fsync:
+ * the flip is only on disk, never in what the pipeline produced.
+ */
+async function backupWithFlippedByte(out: string, verify: boolean) {
+  const reference = await createBackup('p', { sequelize: source, registry, kdf, blockSize: 4096, logger: {} });
+  const layout = computeLayout((await inspectBackup(reference.bytes!)).info);
+  assert.ok(layout.blockCount >= 3, `need 3+ blocks, have ${layout.blockCount}`);
+  const target = layout.blocks[0] + layout.fullFrame + 40;
+  const folder = join(out, '..');
+  let flipped = false;
+  const flip = () => {
+    if (flipped) return;
+    const temp = readdirSync(folder).find((n) => n.endsWith('.dbs-partial') && !n.endsWith('-spool.dbs-partial'));
+    if (!temp || statSync(join(folder, temp)).size <= target) return;
+    const fd = openSync(join(folder, temp), 'r+');
+    const byte = new Uint8Array(1);
+    readSync(fd, byte, 0, 1, target);
+    byte[0] ^= 0x20;
+    writeSync(fd, byte, 0, 1, target);
+    closeSync(fd);
+    flipped = true;
+  };
+  const run = createBackup('p', { sequelize: source, registry, kdf, blockSize: 4096, output: out, verify, onProgress: flip, logger: {} });
+  return { run, flipped: () => flipped };
+}
+
+test('createBackup to a file: a byte flipped on disk before the fsync fails the verification, and nothing is left; without verification it goes unnoticed', async () => {
+  const folder = join(dir, 'flip');
+  mkdirSync(folder);
+  const out = join(folder, 'flipped.dbs');
+  const checked = await backupWithFlippedByte(out, true);
+  await rejects(() => checked.run, (e) => e instanceof VerificationError && /not the file that was written/.test((e as Error).message));
+  assert.ok(checked.flipped(), 'the byte was flipped while the file was written');
+  assert.not.ok(existsSync(out), 'nothing under the target name');
+  assert.equal(readdirSync(folder), [], 'no temporary file or spool left');
+  // The same damage with verify: false is written and reported as a success: the re-read is what catches it.
+  const unchecked = await backupWithFlippedByte(out, false);
+  const result = await unchecked.run;
+  assert.ok(unchecked.flipped());
+  assert.is(result.verified, 'none');
+  const report = await validateBackup(out, 'p', { logger: {} });
+  assert.ok(report.ok && report.healed, 'the flip landed in the file (healed on validation)');
 });
 
 test('createBackup: a bad recipient is a usage error and the capture started meanwhile is stopped', async () => {
