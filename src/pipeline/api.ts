@@ -339,20 +339,40 @@ async function buildStream(
   onSealed?.(sealed);
   // From here the consumer runs: a short queue is enough (memory stays flat).
   ahead.setLimit(RUN_READ_AHEAD);
-  const encrypted = encryptStream(ahead.stream, sealed);
-  return writeContainer(encrypted, {
-    meta: sealed.header,
-    blockSize: options.blockSize,
-    parity: options.parity,
-    spool: async () => {
-      if (options.spoolDir) return fileSpool(options.spoolDir);
-      if (!options.output) return fileSpool();
-      // Next to the output (same file system, so the space needed is where the file goes), removed on signals.
-      const folder = await temporaryFolder(options.output);
-      const spool = await fileSpool(folder.path);
-      return { ...spool, dispose: async () => { await spool.dispose(); await folder.dispose(); } };
-    },
-  });
+  let container: ByteStream;
+  try {
+    container = writeContainer(encryptStream(ahead.stream, sealed), {
+      meta: sealed.header,
+      blockSize: options.blockSize,
+      parity: options.parity,
+      spool: async () => {
+        if (options.spoolDir) return fileSpool(options.spoolDir);
+        if (!options.output) return fileSpool();
+        // Next to the output (same file system, so the space needed is where the file goes), removed on signals.
+        const folder = await temporaryFolder(options.output);
+        const spool = await fileSpool(folder.path);
+        return { ...spool, dispose: async () => { await spool.dispose(); await folder.dispose(); } };
+      },
+    });
+  } catch (error) {
+    await ahead.cancel();
+    throw error;
+  }
+  return closingCapture(container, ahead);
+}
+
+/**
+ * The container stream, which stops the capture read ahead of it when it ends for any reason.
+ * A container stage can fail before it ever reads its input (its codec cannot load, say): the
+ * capture would then stay suspended with its snapshot transaction open and its connection checked
+ * out, and closing the app's pool (as the CLI does before exiting) would wait for it forever.
+ */
+async function* closingCapture(container: ByteStream, ahead: { cancel(): Promise<void> }): ByteStream {
+  try {
+    yield* container;
+  } finally {
+    await ahead.cancel();
+  }
 }
 
 /**
