@@ -12,7 +12,7 @@ import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { CaptureError, RestoreError } from '../errors.js';
 import { acquireConnection, rowsOf, type CastColumn, type MariaConnection } from './mariadb-connection.js';
-import { RawRows, rawSocketOf } from './mariadb-rows.js';
+import { protocolOf, RawRows, rawSocketOf } from './mariadb-rows.js';
 
 const BATCH_BYTES = 256 << 10;
 // Below 128 KiB the driver sends a statement from its 128 KiB packet buffer (a larger one makes
@@ -42,6 +42,15 @@ export function setMariaServerEncoding(on: boolean): void {
 let rawReads = true;
 export function setMariaRawReads(on: boolean): void {
   rawReads = on;
+}
+
+/**
+ * Off only in tests: the socket reader asks for binary-protocol rows (a prepared statement) when
+ * it can make every column's text from them (mariadb-binary.ts), else text rows.
+ */
+let binaryReads = true;
+export function setMariaBinaryReads(on: boolean): void {
+  binaryReads = on;
 }
 
 function onFileCellsNeeded(model: ModelInfo, onFileCells: unknown): boolean {
@@ -413,18 +422,19 @@ async function* streamRows(conn: MariaConnection, model: ModelInfo, selection: S
 /**
  * Streams the rows of a model read off the driver's socket (mariadb-rows.ts): plain columns, as
  * `SELECT *` would (the server's cheapest way to send them; packing them costs it 30-60% more),
- * each value's bytes straight into the frame.
+ * each value's bytes straight into the frame; binary-protocol values (numbers, dates) as the text
+ * the text protocol has for them (the server's double-to-text conversion was most of its time).
  */
 async function* rawRows(conn: MariaConnection, model: ModelInfo, onBroken: () => void): AsyncGenerator<ReadBatch> {
   const selection = await selectionOf(conn, model, false);
   const socket = rawSocketOf(conn);
   if (!socket) throw new CaptureError('internal: the MariaDB socket went away between statements');
-  const info = (conn as unknown as { info: { eofDeprecated: boolean; status: number } }).info;
+  const info = (conn as unknown as { info: { status: number } }).info;
   const tags = model.columns.map((c) => (c.type === 'BLOB' ? CellTag.Bytes : CellTag.Text));
-  const reader = new RawRows(tags, info.eofDeprecated, FRAME_HEAD, BATCH_BYTES, (status) => (info.status = status));
+  const reader = new RawRows(tags, protocolOf(conn), FRAME_HEAD, BATCH_BYTES, (status) => (info.status = status));
   let finished = false;
   try {
-    reader.start(socket, `SELECT ${selection.sql} FROM ${qt(model)}`);
+    reader.start(socket, `SELECT ${selection.sql} FROM ${qt(model)}`, binaryReads);
     for (;;) {
       const read = await reader.next();
       if (!read) break;
