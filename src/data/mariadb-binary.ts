@@ -130,6 +130,17 @@ function ascii(out: Uint8Array, o: number, text: string): number {
   return o;
 }
 
+/** Writes an integer (|value| < 2^53) in decimal at out[o]; returns the position after it. */
+function integerAt(out: Uint8Array, o: number, value: number): number {
+  if (value < 0) {
+    out[o++] = 0x2d;
+    value = -value;
+  }
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  return digitsAt(out, o, value, digits);
+}
+
 /** Writes `value` as `width` digits, zero-padded (value < 10^width). */
 function digitsAt(out: Uint8Array, o: number, value: number, width: number): number {
   for (let i = width - 1; i >= 0; i--) {
@@ -154,39 +165,36 @@ function fractionAt(out: Uint8Array, o: number, micros: number, decimals: number
  * Text values here are at most 64 bytes: the caller reserves room and writes the cell head.
  */
 export function decodeValue(column: BinaryColumn, src: Uint8Array, p: number, end: number, out: Uint8Array, o: number, at: number[]): void {
-  let text = '';
   let q = p;
   const start = o;
   switch (column.decode) {
     case Decode.Int8:
-      text = String((src[q] << 24) >> 24);
-      q += 1;
+      at[0] = integerAt(out, o, (src[q] << 24) >> 24) - start;
+      at[1] = q + 1;
       break;
     case Decode.UInt8:
-      text = String(src[q]);
-      q += 1;
+      at[0] = integerAt(out, o, src[q]) - start;
+      at[1] = q + 1;
       break;
     case Decode.Int16:
-      text = String(((src[q] | (src[q + 1] << 8)) << 16) >> 16);
-      q += 2;
+      at[0] = integerAt(out, o, ((src[q] | (src[q + 1] << 8)) << 16) >> 16) - start;
+      at[1] = q + 2;
       break;
     case Decode.UInt16:
-      text = String(src[q] | (src[q + 1] << 8));
-      q += 2;
+      at[0] = integerAt(out, o, src[q] | (src[q + 1] << 8)) - start;
+      at[1] = q + 2;
       break;
-    case Decode.Year: {
-      if (q + 2 > end) throw new Error('a row packet ends inside a value');
+    case Decode.Year:
       at[0] = digitsAt(out, o, src[q] | (src[q + 1] << 8), 4) - start;
       at[1] = q + 2;
-      return;
-    }
+      break;
     case Decode.Int32:
-      text = String(src[q] | (src[q + 1] << 8) | (src[q + 2] << 16) | (src[q + 3] << 24));
-      q += 4;
+      at[0] = integerAt(out, o, src[q] | (src[q + 1] << 8) | (src[q + 2] << 16) | (src[q + 3] << 24)) - start;
+      at[1] = q + 4;
       break;
     case Decode.UInt32:
-      text = String((src[q] | (src[q + 1] << 8) | (src[q + 2] << 16) | (src[q + 3] << 24)) >>> 0);
-      q += 4;
+      at[0] = integerAt(out, o, (src[q] | (src[q + 1] << 8) | (src[q + 2] << 16) | (src[q + 3] << 24)) >>> 0) - start;
+      at[1] = q + 4;
       break;
     case Decode.Int64:
     case Decode.UInt64: {
@@ -194,16 +202,16 @@ export function decodeValue(column: BinaryColumn, src: Uint8Array, p: number, en
       const hiBits = src[q + 4] | (src[q + 5] << 8) | (src[q + 6] << 16) | (src[q + 7] << 24);
       const hi = column.decode === Decode.Int64 ? hiBits : hiBits >>> 0;
       // Exact as a number while |hi| < 2^21 (|value| < 2^53); beyond, through BigInt.
-      if (hi > -0x200000 && hi < 0x200000) text = String(hi * TWO_32 + lo);
-      else text = ((BigInt(hi) << 32n) + BigInt(lo)).toString();
-      q += 8;
+      if (hi > -0x200000 && hi < 0x200000) at[0] = integerAt(out, o, hi * TWO_32 + lo) - start;
+      else at[0] = ascii(out, o, ((BigInt(hi) << 32n) + BigInt(lo)).toString()) - start;
+      at[1] = q + 8;
       break;
     }
     case Decode.Double: {
       if (q + 8 > end) throw new Error('a row packet ends inside a value');
       for (let i = 0; i < 8; i++) scratch.setUint8(i, src[q + i]);
-      text = doubleText(scratch.getFloat64(0, true));
-      q += 8;
+      at[0] = ascii(out, o, doubleText(scratch.getFloat64(0, true))) - start;
+      at[1] = q + 8;
       break;
     }
     case Decode.Date:
@@ -252,7 +260,5 @@ export function decodeValue(column: BinaryColumn, src: Uint8Array, p: number, en
     default:
       throw new Error('internal: a length-encoded column decoded as binary');
   }
-  if (q > end) throw new Error('a row packet ends inside a value');
-  at[0] = ascii(out, o, text) - start;
-  at[1] = q;
+  if (at[1] > end) throw new Error('a row packet ends inside a value');
 }
