@@ -1,5 +1,4 @@
 // Passphrase key derivation: Argon2id (RFC 9106) via hash-wasm (WASM, runs in Node and browsers).
-import { argon2id } from 'hash-wasm';
 import { LimitError } from '../errors.js';
 import { textEncoder } from './bytes.js';
 
@@ -61,8 +60,14 @@ export function passphraseBytes(passphrase: string): Uint8Array {
   return textEncoder.encode(passphrase.normalize('NFC'));
 }
 
+// hash-wasm is loaded on the first derivation here: where derivations run on a worker thread
+// (kdf-worker.node.ts, as bin/dbs.js and the Node entry set up), this thread never loads it
+// (about 30 ms of every command's start-up, measured with DBS_TRACE=1).
+let hashWasm: Promise<typeof import('hash-wasm')> | undefined;
+
 /** Argon2id(passphrase bytes, salt) -> 32-byte key, computed by hash-wasm on the calling thread. */
 export async function deriveKeyBytes(password: Uint8Array, salt: Uint8Array, params: KdfParams): Promise<Uint8Array> {
+  const { argon2id } = await (hashWasm ??= import('hash-wasm'));
   return argon2id({
     password,
     salt,
