@@ -136,16 +136,26 @@ function integerAt(out: Uint8Array, o: number, value: number): number {
     out[o++] = 0x2d;
     value = -value;
   }
+  if (value > 0x7fffffff) {
+    // Past int32: the high digits by division of doubles, the low nine with integer math.
+    const high = Math.floor(value / 1e9);
+    o = integerAt(out, o, high);
+    return digitsAt(out, o, value - high * 1e9, 9);
+  }
   let digits = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  while (digits < 10 && value >= POWERS[digits]) digits++;
   return digitsAt(out, o, value, digits);
 }
 
-/** Writes `value` as `width` digits, zero-padded (value < 10^width). */
+const POWERS = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
+/** Writes `value` (0 <= value < 2^31) as `width` digits, zero-padded. */
 function digitsAt(out: Uint8Array, o: number, value: number, width: number): number {
-  for (let i = width - 1; i >= 0; i--) {
-    out[o + i] = 0x30 + (value % 10);
-    value = Math.floor(value / 10);
+  let v = value | 0;
+  for (let i = o + width - 1; i >= o; i--) {
+    const q = (v / 10) | 0;
+    out[i] = 0x30 + (v - q * 10);
+    v = q;
   }
   return o + width;
 }
@@ -154,9 +164,7 @@ function digitsAt(out: Uint8Array, o: number, value: number, width: number): num
 function fractionAt(out: Uint8Array, o: number, micros: number, decimals: number): number {
   if (decimals === 0) return o;
   out[o++] = 0x2e;
-  let v = micros;
-  for (let d = 6; d > decimals; d--) v = Math.floor(v / 10);
-  return digitsAt(out, o, v, decimals);
+  return digitsAt(out, o, (micros / POWERS[6 - decimals]) | 0, decimals);
 }
 
 /**

@@ -103,7 +103,7 @@ test('packed capture reads the same cells as the per-value path', async () => {
       } finally {
         setMariaServerEncoding(true);
         setMariaRawReads(true);
-        setMariaBinaryReads(true);
+        setMariaBinaryReads(false);
       }
     };
     const compare = async () => {
