@@ -3,7 +3,8 @@
 // The addresses are compile-time constants so that table lookups use immediate load offsets.
 
 /** Base of the tables (init() checks that the static data ends below it), 16-byte aligned. */
-export const BASE: usize = 1024;
+// 2048, not 1024: BLAKE2b's permutation table (assembly/blake2b.ts) is static data too.
+export const BASE: usize = 2048;
 /** Full multiplication table, MUL[a << 8 | b] = a * b in GF(2^8). */
 export const MUL: usize = BASE;
 /** EXP[i] = alpha^i for i in 0..511 (doubled so sums of two logs need no reduction). */
@@ -31,5 +32,11 @@ export const SCR: usize = TR + 16 * 64;
 export const B2_STATE: usize = SCR + 8192;
 /** BLAKE2b's last block, padded with zeros. */
 export const B2_TAIL: usize = B2_STATE + 64;
+/** Two-lane BLAKE2b: message words of two blocks interleaved (lane 0, lane 1), 16 x v128. */
+export const B2X_WORDS: usize = (B2_TAIL + 128 + 15) & ~(<usize>15);
+/** Two-lane BLAKE2b chaining state, 8 x v128. */
+export const B2X_STATE: usize = B2X_WORDS + 256;
+/** Two-lane BLAKE2b: the two last blocks, padded with zeros, back to back. */
+export const B2X_TAIL: usize = B2X_STATE + 128;
 /** Start of the per-call work area (blocks, parity, erasure lists). */
-export const WORK: usize = (B2_TAIL + 128 + 15) & ~(<usize>15);
+export const WORK: usize = (B2X_TAIL + 256 + 15) & ~(<usize>15);

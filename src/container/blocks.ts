@@ -34,22 +34,34 @@ export interface EncodeResult {
 export function encodeBatch(tools: Tools, job: EncodeJob): EncodeResult {
   const { buffer, lengths, parity } = job;
   const codec = tools.codec(parity);
-  const hashes = new Uint8Array(lengths.length * HASH_LENGTH);
-  const heads1 = new Uint8Array(lengths.length * HEAD_SIZE);
-  let at = 0;
-  for (let k = 0; k < lengths.length; k++) {
-    const length = lengths[k];
-    const dataEnd = at + HEAD_SIZE + length;
-    const data = buffer.subarray(at + HEAD_SIZE, dataEnd);
-    const hash = hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH);
-    // Parity straight into the frame, the hash straight into `hashes`: one copy into WASM memory.
-    const next = at + frameSize(length, parity);
-    codec.encode(data, buffer.subarray(dataEnd, next), hash);
-    encodeHead(tools, buffer, at, headFields(job, k, 0, hash));
-    encodeHead(tools, heads1, k * HEAD_SIZE, headFields(job, k, 1, hash));
-    at = next;
+  const n = lengths.length;
+  const hashes = new Uint8Array(n * HASH_LENGTH);
+  const heads1 = new Uint8Array(n * HEAD_SIZE);
+  const starts: number[] = [];
+  let end = 0;
+  for (const length of lengths) {
+    starts.push(end);
+    end += frameSize(length, parity);
   }
-  return { frames: buffer.subarray(0, at), heads1, hashes };
+  // Parity straight into the frames, hashes straight into `hashes`: one copy into WASM memory per
+  // block, and two blocks of one length (all but perhaps the last) hashed side by side.
+  const data = (k: number) => buffer.subarray(starts[k] + HEAD_SIZE, starts[k] + HEAD_SIZE + lengths[k]);
+  const parityOf = (k: number) => buffer.subarray(starts[k] + HEAD_SIZE + lengths[k], k + 1 < n ? starts[k + 1] : end);
+  const hash = (k: number) => hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH);
+  for (let k = 0; k < n; ) {
+    if (k + 1 < n && lengths[k + 1] === lengths[k]) {
+      codec.encodePair(data(k), data(k + 1), parityOf(k), parityOf(k + 1), hash(k), hash(k + 1));
+      k += 2;
+    } else {
+      codec.encode(data(k), parityOf(k), hash(k));
+      k += 1;
+    }
+  }
+  for (let k = 0; k < n; k++) {
+    encodeHead(tools, buffer, starts[k], headFields(job, k, 0, hash(k)));
+    encodeHead(tools, heads1, k * HEAD_SIZE, headFields(job, k, 1, hash(k)));
+  }
+  return { frames: buffer.subarray(0, end), heads1, hashes };
 }
 
 /**

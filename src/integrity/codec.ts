@@ -46,6 +46,11 @@ export interface Codec {
    */
   encode(data: Uint8Array, into?: Uint8Array, hashInto?: Uint8Array): Uint8Array;
   /**
+   * encode(a, intoA, hashA) and encode(b, intoB, hashB) for two blocks of one length, their
+   * hashes computed side by side (one message per lane of the module's SIMD BLAKE2b).
+   */
+  encodePair(a: Uint8Array, b: Uint8Array, intoA: Uint8Array, intoB: Uint8Array, hashA: Uint8Array, hashB: Uint8Array): void;
+  /**
    * Makes `data` self-checking and encodes it: its last `checkLength` bytes (1..64) receive
    * BLAKE2b-(8 * checkLength) of the bytes before them, then its parity goes to `into` (exactly
    * parityLength bytes, as encode). One copy into WASM memory and one call (frame heads).
@@ -133,7 +138,7 @@ class WasmCodec implements Codec {
     const { d, p, q } = this.#load(layout, data, undefined, 0);
     this.#wasm.encode(d, p, layout.stride, layout.dataPerCodeword, this.parity);
     if (hashInto !== undefined) {
-      // q (the decoder's scratch, unused by encode) holds at least 64 bytes: see #load.
+      // q (the decoder's scratch, unused by encode) holds at least 164 bytes: see #load.
       this.#wasm.blake2b(d, layout.dataLength, hashInto.length, q);
       hashInto.set(this.#bytes.subarray(q, q + hashInto.length));
     }
@@ -141,6 +146,33 @@ class WasmCodec implements Codec {
     if (into === undefined) return parity.slice();
     into.set(parity);
     return into;
+  }
+
+  encodePair(a: Uint8Array, b: Uint8Array, intoA: Uint8Array, intoB: Uint8Array, hashA: Uint8Array, hashB: Uint8Array): void {
+    const layout = this.#layoutOf(a);
+    if (bytesLength(b, 'b') !== layout.dataLength) throw new RangeError(`encodePair needs two blocks of one length, got ${layout.dataLength} and ${b.length}`);
+    expectParityLength(layout, intoA);
+    expectParityLength(layout, intoB);
+    expectDigestLength(hashA);
+    if (bytesLength(hashB, 'hashB') !== hashA.length) throw new RangeError(`hashA and hashB must have one length, got ${hashA.length} and ${hashB.length}`);
+    if (layout.dataLength === 0) {
+      this.#hashEmpty(hashA);
+      this.#hashEmpty(hashB);
+      return;
+    }
+    // b sits where a's decoder scratch would (unused by encode); b's scratch takes both digests.
+    const first = this.#load(layout, a, undefined, 0);
+    const second = this.#load(layout, b, undefined, 0, first.q);
+    const w = this.#wasm;
+    w.encode(first.d, first.p, layout.stride, layout.dataPerCodeword, this.parity);
+    w.encode(second.d, second.p, layout.stride, layout.dataPerCodeword, this.parity);
+    const out = second.q;
+    w.blake2bTwo(first.d, second.d, layout.dataLength, hashA.length, out, out + 64);
+    const bytes = this.#bytes;
+    intoA.set(bytes.subarray(first.p, first.p + layout.parityLength));
+    intoB.set(bytes.subarray(second.p, second.p + layout.parityLength));
+    hashA.set(bytes.subarray(out, out + hashA.length));
+    hashB.set(bytes.subarray(out + 64, out + 64 + hashA.length));
   }
 
   seal(data: Uint8Array, checkLength: number, into: Uint8Array): void {
@@ -208,11 +240,12 @@ class WasmCodec implements Codec {
     return this.#layout;
   }
 
-  // Lays the block out in WASM memory (growing it once when a bigger block arrives), copies the
-  // data in with its zero padding and the parity if given, and returns the regions' offsets.
-  #load(layout: BlockLayout, data: Uint8Array, parity: Uint8Array | undefined, nErasures: number) {
+  // Lays the block out in WASM memory from `base` (growing it once when a bigger block arrives),
+  // copies the data in with its zero padding and the parity if given, and returns the regions'
+  // offsets. From q to end there are at least 164 bytes (parityLength >= 32, stride >= 16).
+  #load(layout: BlockLayout, data: Uint8Array, parity: Uint8Array | undefined, nErasures: number, base = this.#work) {
     const { stride, dataPerCodeword: k, parityLength } = layout;
-    const d = this.#work;
+    const d = base;
     const p = d + k * stride;
     const q = p + parityLength;
     const e = q + parityLength;

@@ -20,6 +20,8 @@ export interface CodecExports {
   lastCorrected(): number;
   /** Writes BLAKE2b-(8 * outLength) of data[0..length) to out (outLength 1..64). */
   blake2b(data: number, length: number, outLength: number, out: number): void;
+  /** blake2b of two messages of one length at once (a's digest to outA, b's to outB). */
+  blake2bTwo(a: number, b: number, length: number, outLength: number, outA: number, outB: number): void;
 }
 
 let pending: Promise<CodecExports> | undefined;

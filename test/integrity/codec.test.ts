@@ -89,6 +89,32 @@ test('encode with hashInto: the same parity, and BLAKE2b of the data (hash-wasm)
   assert.throws(() => codec.encode(new Uint8Array(10), undefined, new Uint8Array(0)), /hashInto must hold 1 to 64 bytes/);
 });
 
+test('encodePair: the parity and hash of each block, as encode with hashInto gives them one by one', async () => {
+  const rnd = seededRandom(13);
+  for (let i = 0; i < 120; i++) {
+    const length = i === 0 ? 0 : 1 + rnd.int(i < 60 ? 700 : 150_000);
+    const p = 2 * (1 + rnd.int(32));
+    const codec = await loadCodec({ parity: p });
+    const a = seededBytes(length, 2 * i);
+    const b = seededBytes(length, 2 * i + 1);
+    const size = [16, 32, 64][i % 3];
+    const parityLength = blockLayout(length, p).parityLength;
+    const [intoA, intoB] = [new Uint8Array(parityLength), new Uint8Array(parityLength)];
+    const [hashA, hashB] = [new Uint8Array(size), new Uint8Array(size)];
+    codec.encodePair(a, b, intoA, intoB, hashA, hashB);
+    const [wantA, wantB] = [new Uint8Array(size), new Uint8Array(size)];
+    const parityA = codec.encode(a, undefined, wantA);
+    const parityB = codec.encode(b, undefined, wantB);
+    assert.ok(Buffer.from(intoA).equals(Buffer.from(parityA)) && Buffer.from(intoB).equals(Buffer.from(parityB)), `parity (length ${length}, p ${p})`);
+    assert.is(Buffer.from(hashA).toString('hex'), Buffer.from(wantA).toString('hex'), `first hash (length ${length}, ${size} bytes)`);
+    assert.is(Buffer.from(hashB).toString('hex'), Buffer.from(wantB).toString('hex'), `second hash (length ${length}, ${size} bytes)`);
+  }
+  const codec = await loadCodec();
+  const pl = blockLayout(100).parityLength;
+  assert.throws(() => codec.encodePair(new Uint8Array(100), new Uint8Array(101), new Uint8Array(pl), new Uint8Array(pl), new Uint8Array(32), new Uint8Array(32)), /two blocks of one length/);
+  assert.throws(() => codec.encodePair(new Uint8Array(100), new Uint8Array(100), new Uint8Array(pl), new Uint8Array(pl), new Uint8Array(32), new Uint8Array(16)), /one length/);
+});
+
 test('seal: the last checkLength bytes become BLAKE2b of the bytes before them, the parity is that of the sealed data', async () => {
   const rnd = seededRandom(12);
   for (let i = 0; i < 100; i++) {

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { codecWasmBytes } from '../../src/integrity/wasm.js';
 import { CODEC_WASM_SIZE } from '../../src/integrity/wasm/codec-wasm.js';
 
-const BUDGET = 16 * 1024;
+// 16 KiB until BLAKE2b moved into the module (scalar 14.7 KB, with the two-lane pair hash 17.2 KB).
+const BUDGET = 20 * 1024;
 
 test(`codec.wasm stays within ${BUDGET} bytes`, () => {
   const bytes = codecWasmBytes();
