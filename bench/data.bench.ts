@@ -5,8 +5,8 @@
 // file (as the native tools write theirs).
 // Knobs: DBS_BENCH_ROWS, DBS_BENCH_DIALECTS=postgres|mariadb, DBS_BENCH_STEPS=capture,
 // DBS_BENCH_REPEAT=N, DBS_BENCH_BASELINE (see below), DBS_BENCH_PROF=<dir> (CPU profiles).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,24 @@ const CAPTURE_ONLY = process.env.DBS_BENCH_STEPS === 'capture';
 const REPEAT = Math.max(1, Number(process.env.DBS_BENCH_REPEAT || 1));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/**
+ * CPU seconds the local MariaDB server has used (user + system, from /proc), or null when it
+ * cannot be read. Taken around a capture and a dump it tells the server's share of each, which
+ * varies far less with the machine's load than wall time does.
+ */
+function mariadbCpu(): number | null {
+  for (const name of ['mariadbd', 'mysqld']) {
+    try {
+      const pid = execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim().split('\n')[0];
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
+    } catch {
+      // not this name, or no /proc: try the next
+    }
+  }
+  return null;
+}
 
 function connect(dialect: Dialect, database: string): Sequelize {
   return dialect === 'postgres'
@@ -112,9 +130,17 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     const caps: ReturnType<typeof runChild>[] = [];
     const baselineCaps: ReturnType<typeof runChild>[] = [];
     const baselinePayload = join(dir, 'baseline.bin');
+    const dumpServerCpu: number[] = [];
+    const capServerCpu: number[] = [];
+    const serverCpu = (into: number[], run: () => void) => {
+      const before = dialect === 'mariadb' ? mariadbCpu() : null;
+      run();
+      const after = before === null ? null : mariadbCpu();
+      if (before !== null && after !== null) into.push(after - before);
+    };
     for (let k = 0; k < REPEAT; k++) {
-      dumps.push(nativeDump());
-      caps.push(runChild(['capture', dialect, src, payload]));
+      serverCpu(dumpServerCpu, () => dumps.push(nativeDump()));
+      serverCpu(capServerCpu, () => caps.push(runChild(['capture', dialect, src, payload])));
       if (BASELINE) baselineCaps.push(runChild(['capture', dialect, src, baselinePayload], BASELINE));
     }
     const nativeCapture = median(dumps);
@@ -127,6 +153,10 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     row('capture (payload to a file)', `${cap.seconds.toFixed(2)} s`, `${nativeName}: ${nativeCapture.toFixed(2)} s`, { ok: cap.seconds <= 0.85 * nativeCapture, text: '<= 0.85x' });
     row('  rows/s, payload size', `${fmt(ROWS / cap.seconds)}`, `${(cap.bytes / 1e6).toFixed(0)} MB payload, dump ${(dumpBytes / 1e6).toFixed(0)} MB`);
     row('  peak memory (capture process)', `${cap.peakMiB.toFixed(0)} MiB`, '', { ok: cap.peakMiB < 128, text: '< 128 MiB' });
+    if (dialect === 'mariadb' && capServerCpu.length && dumpServerCpu.length) {
+      // The server formats every row for both; its CPU for each (medians) shows whose query costs more.
+      row('  server CPU (mariadbd, user + system)', `${median(capServerCpu).toFixed(2)} s`, `during ${nativeName}: ${median(dumpServerCpu).toFixed(2)} s`);
+    }
     if (dialect === 'mariadb') {
       // The same database through Sequelize's 'mysql' dialect (mysql2 driver, same SQL).
       const viaMysql2 = runChild(['capture', 'mysql', src, join(dir, 'mysql2.bin')]);
