@@ -1,7 +1,6 @@
 // Envelope encryption: a random 256-bit data key encrypts the payload; each key slot wraps it, for a
 // passphrase (Argon2id) or an X25519 recipient (ephemeral share + HKDF, as in age). Any one slot opens
 // the file; rekey writes new slots around the same data key, so the payload is not touched.
-import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AuthenticationError, FormatError, LimitError, WrongPassphraseError } from '../errors.js';
@@ -15,7 +14,10 @@ import {
   checkKdfParams, DEFAULT_KDF, DEFAULT_KDF_LIMITS, DEFAULT_SALT_LENGTH, deriveKey, passphraseBytes, SALT_MAX, SALT_MIN,
   type KdfLimits, type KdfParams,
 } from './kdf.js';
-import { parsePrivateKey, parsePublicKey } from './keys.js';
+import { parsePrivateKey, parsePublicKey } from './key-text.js';
+
+/** The curve, loaded with the first public-key slot: a passphrase-only backup (the CLI's usual case) never needs it. */
+const curve = () => import('@noble/curves/ed25519.js').then((m) => m.x25519);
 
 export type Recipient =
   | { passphrase: string; kdf?: Partial<KdfParams>; saltLength?: number }
@@ -114,6 +116,7 @@ async function makeSlots(recipients: readonly Recipient[], dataKey: Uint8Array, 
       slots.push({ prefix, wrapped: joinParts(await kek.seal(nonce, prefix, [dataKey])) });
     } else {
       const recipient = parsePublicKey(r.publicKey);
+      const x25519 = await curve();
       const ephemeral = randomBytes(32);
       const share = x25519.getPublicKey(ephemeral);
       let shared: Uint8Array;
@@ -171,6 +174,7 @@ async function unwrap(parsed: ParsedHeader, identity: Identity, aes: AesGcmBacke
   }
   if (identity && 'privateKey' in identity) {
     const secret = parsePrivateKey(identity.privateKey);
+    const x25519 = await curve();
     const own = x25519.getPublicKey(secret);
     let tried = 0;
     for (const [index, slot] of parsed.slots.entries()) {

@@ -4,7 +4,10 @@
 import { UsageError } from '../errors.js';
 // node:crypto AES-GCM for the key wraps, as in layers.ts (importing it installs it).
 import '../crypto/aes.node.js';
-import { DEFAULT_KDF, sealEnvelope, type KdfParams, type Recipient, type Sealed } from '../crypto/index.js';
+// From the modules themselves, not crypto/index.js, whose key tools load @noble/curves (needed for
+// public-key slots only, loaded then).
+import { sealEnvelope, type Recipient, type Sealed } from '../crypto/envelope.js';
+import { DEFAULT_KDF, type KdfParams } from '../crypto/kdf.js';
 
 /** The key slots of a new backup: the passphrase (with its KDF cost) and/or the recipients. Never empty. */
 export function passphraseRecipients(passphrase: string | Recipient[] | null, options: { kdf?: KdfParams; recipients?: Recipient[] }): Recipient[] {
