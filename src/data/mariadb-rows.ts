@@ -128,7 +128,7 @@ export class RawRows {
   private left = 0;
   private physical = 0;
   // A logical packet not wholly inside one chunk (or longer than one physical packet).
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Buffer = Buffer.alloc(0);
   private carryAt = 0;
   private carrying = false;
   private phase = Phase.First;
@@ -326,7 +326,7 @@ export class RawRows {
     this.carrying = false;
     this.carryAt = 0;
     // A large carry buffer is not kept for the rest of the result.
-    if (carry.length > 1 << 20) this.carry = new Uint8Array(0);
+    if (carry.length > 1 << 20) this.carry = Buffer.alloc(0);
     this.packet(carry, 0, length, chunk, next);
   }
 
@@ -335,8 +335,8 @@ export class RawRows {
     const need = this.carryAt + (to - from);
     if (need > MAX_RECORD) throw new Error(`a row of the result is larger than ${MAX_RECORD} bytes`);
     if (need > this.carry.length) {
-      const bigger = new Uint8Array(Math.max(need, this.left + this.carryAt + (to - from), this.carry.length * 2, 4096));
-      bigger.set(this.carry.subarray(0, this.carryAt));
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.left + this.carryAt + (to - from), this.carry.length * 2, 4096));
+      this.carry.copy(bigger, 0, 0, this.carryAt);
       this.carry = bigger;
     }
     this.carry.set(chunk.subarray(from, to), this.carryAt);
@@ -347,7 +347,7 @@ export class RawRows {
    * One logical packet, bytes[start, end). The socket's bytes after it start at chunk[next]
    * (given to the driver after the result's last packet).
    */
-  private packet(bytes: Uint8Array, start: number, end: number, chunk: Buffer, next: number): void {
+  private packet(bytes: Buffer, start: number, end: number, chunk: Buffer, next: number): void {
     const first = end > start ? bytes[start] : -1;
     switch (this.phase) {
       case Phase.Prepared: {
@@ -412,7 +412,7 @@ export class RawRows {
   }
 
   /** Writes one row's cells to the frame. */
-  private row(src: Uint8Array, start: number, end: number): void {
+  private row(src: Buffer, start: number, end: number): void {
     const tags = this.tags;
     const width = tags.length;
     // Per cell the output adds a tag and at most one varint byte more than its length prefix.
@@ -453,7 +453,7 @@ export class RawRows {
       // Most values are short: a loop beats a native call's fixed cost.
       if (length <= 32) for (let j = 0; j < length; j++) out[o++] = src[p + j];
       else {
-        out.set(src.subarray(p, p + length), o);
+        src.copy(out, o, p, p + length); // native copy, no view object
         o += length;
       }
       p += length;
@@ -485,7 +485,7 @@ export class RawRows {
   }
 
   /** Writes one binary-protocol row's cells (the text each value has in the text protocol). */
-  private binaryRow(src: Uint8Array, start: number, end: number): void {
+  private binaryRow(src: Buffer, start: number, end: number): void {
     const tags = this.tags;
     const columns = this.binary!;
     const width = tags.length;
@@ -539,7 +539,7 @@ export class RawRows {
       out[o++] = v;
       if (length <= 32) for (let j = 0; j < length; j++) out[o++] = src[p + j];
       else {
-        out.set(src.subarray(p, p + length), o);
+        src.copy(out, o, p, p + length); // native copy, no view object
         o += length;
       }
       p += length;
