@@ -17,7 +17,7 @@ import {
 import { parsePrivateKey, parsePublicKey } from './key-text.js';
 
 /** The curve, loaded with the first public-key slot: a passphrase-only backup (the CLI's usual case) never needs it. */
-const curve = () => import('@noble/curves/ed25519.js').then((m) => m.x25519);
+const curve = () => import('./x25519.js').then((m) => m.x25519);
 
 export type Recipient =
   | { passphrase: string; kdf?: Partial<KdfParams>; saltLength?: number }

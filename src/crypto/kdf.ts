@@ -63,11 +63,12 @@ export function passphraseBytes(passphrase: string): Uint8Array {
 // hash-wasm is loaded on the first derivation here: where derivations run on a worker thread
 // (kdf-worker.node.ts, as bin/dbs.js and the Node entry set up), this thread never loads it
 // (about 30 ms of every command's start-up, measured with DBS_TRACE=1).
-let hashWasm: Promise<typeof import('hash-wasm')> | undefined;
+// The import goes through argon2id.ts so that browser bundles keep only Argon2id of hash-wasm.
+let hashWasm: Promise<typeof import('./argon2id.js')> | undefined;
 
 /** Argon2id(passphrase bytes, salt) -> 32-byte key, computed by hash-wasm on the calling thread. */
 export async function deriveKeyBytes(password: Uint8Array, salt: Uint8Array, params: KdfParams): Promise<Uint8Array> {
-  const { argon2id } = await (hashWasm ??= import('hash-wasm'));
+  const { argon2id } = await (hashWasm ??= import('./argon2id.js'));
   return argon2id({
     password,
     salt,
