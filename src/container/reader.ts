@@ -903,7 +903,10 @@ class Reader implements ContainerReader {
             hashes: hashes!.slice(i * HASH_LENGTH, (i + count) * HASH_LENGTH),
             quick: report.failed.length >= THOROUGH_FAILURES,
           };
-          const promise = balance.here ? Promise.resolve(scanBatch(tools, job, healBlock)) : balance.sent(engine.scanBatch!(job));
+          // After a turn of the event loop, as the writer: a source read from memory never leaves the
+          // microtask queue, and the workers' replies would look late (see Balance.hereAfterTurn).
+          const here = await balance.hereAfterTurn();
+          const promise = here ? Promise.resolve(scanBatch(tools, job, healBlock)) : balance.sent(engine.scanBatch!(job));
           cursors[0].passed(i + count - 1);
           cursors[1].passed(i + count - 1);
           inFlight.push({ kind: 'scan', promise, first: i, count, saved });

@@ -43,6 +43,32 @@ test('the writer hands batches to idle workers even when the payload never leave
   assert.ok(sent >= batches - 1, `${sent} of ${batches} batches went to the idle worker`);
 });
 
+test('the reader hands batches to idle workers even when the source never leaves the microtask queue', async () => {
+  // The same as the writer's case above, for validate: a memory source resolves its reads as
+  // microtasks, so without a turn of the event loop the worker's replies always looked late.
+  const { scanBatch, healBatch, localEngine } = await import('../../src/container/blocks.js');
+  const { loadTools } = await import('../../src/container/frames.js');
+  const { healBlock } = await import('../../src/container/heal.js');
+  const tools = await loadTools([16]);
+  let sent = 0;
+  const replyLater = await localEngine(16);
+  const fake = async () => ({
+    ...replyLater,
+    parallelism: 4,
+    workers: 1,
+    healBatch: async (job: Parameters<typeof healBatch>[1]) => ({ buffer: job.buffer, results: healBatch(tools, job, healBlock) }),
+    scanBatch: (job: Parameters<typeof scanBatch>[1]) => {
+      sent++;
+      return new Promise<ReturnType<typeof scanBatch>>((resolve) => setImmediate(() => resolve(scanBatch(tools, job, healBlock))));
+    },
+  });
+  const container = await protect(PAYLOAD, fixed);
+  const report = await (await openContainer(memorySource(container), { engine: fake })).validate();
+  assert.ok(report.ok && !report.healed, report.summary());
+  const batches = Math.ceil(PAYLOAD.length / 65536 / 14);
+  assert.ok(sent >= batches - 1, `${sent} of ${batches} batches went to the idle worker`);
+});
+
 test('validating and healing with workers gives the same report and payload', async () => {
   const container = await protect(PAYLOAD, fixed);
   const damaged = container.slice();
