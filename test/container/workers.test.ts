@@ -19,54 +19,45 @@ test('writing with workers gives the same bytes', async () => {
   assert.ok(Buffer.from(local).equals(Buffer.from(parallel)));
 });
 
-test('the writer hands batches to idle workers even when the payload never leaves the microtask queue', async () => {
-  // A worker's reply arrives as a macrotask. Before Balance.hereAfterTurn the writer, fed from
-  // memory, never saw replies in time, counted the worker as behind and ran about half the
-  // batches itself while the worker sat idle.
-  const { encodeBatch, localEngine } = await import('../../src/container/blocks.js');
-  const { loadTools } = await import('../../src/container/frames.js');
-  const tools = await loadTools([16]);
-  let sent = 0;
-  const replyLater = await localEngine(16);
-  const fake = async () => ({
-    ...replyLater,
-    parallelism: 4,
-    workers: 1,
-    encodeBatch: (job: Parameters<typeof encodeBatch>[1]) => {
-      sent++;
-      return new Promise<ReturnType<typeof encodeBatch>>((resolve) => setImmediate(() => resolve(encodeBatch(tools, job))));
-    },
-  });
-  const parallel = await collect(writeContainer(chunked(PAYLOAD, 1 << 20), { ...fixed, engine: fake }));
-  assert.ok(Buffer.from(parallel).equals(Buffer.from(await protect(PAYLOAD, fixed))), 'same bytes');
-  const batches = Math.ceil(PAYLOAD.length / 65536 / 14);
-  assert.ok(sent >= batches - 1, `${sent} of ${batches} batches went to the idle worker`);
-});
-
-test('the reader hands batches to idle workers even when the source never leaves the microtask queue', async () => {
-  // The same as the writer's case above, for validate: a memory source resolves its reads as
-  // microtasks, so without a turn of the event loop the worker's replies always looked late.
-  const { scanBatch, healBatch, localEngine } = await import('../../src/container/blocks.js');
+/**
+ * An engine of one "worker" that runs each batch here but replies a macrotask later, as a real
+ * worker's message does; `sent` counts the batches it was given.
+ */
+async function replyingLater() {
+  const { encodeBatch, scanBatch, healBatch, localEngine } = await import('../../src/container/blocks.js');
   const { loadTools } = await import('../../src/container/frames.js');
   const { healBlock } = await import('../../src/container/heal.js');
   const tools = await loadTools([16]);
-  let sent = 0;
-  const replyLater = await localEngine(16);
-  const fake = async () => ({
-    ...replyLater,
+  const later = <T>(work: () => T) => new Promise<T>((resolve) => setImmediate(() => resolve(work())));
+  const counter = { sent: 0 };
+  const engine = async () => ({
+    ...(await localEngine(16)),
     parallelism: 4,
     workers: 1,
+    encodeBatch: (job: Parameters<typeof encodeBatch>[1]) => (counter.sent++, later(() => encodeBatch(tools, job))),
+    scanBatch: (job: Parameters<typeof scanBatch>[1]) => (counter.sent++, later(() => scanBatch(tools, job, healBlock))),
     healBatch: async (job: Parameters<typeof healBatch>[1]) => ({ buffer: job.buffer, results: healBatch(tools, job, healBlock) }),
-    scanBatch: (job: Parameters<typeof scanBatch>[1]) => {
-      sent++;
-      return new Promise<ReturnType<typeof scanBatch>>((resolve) => setImmediate(() => resolve(scanBatch(tools, job, healBlock))));
-    },
   });
-  const container = await protect(PAYLOAD, fixed);
-  const report = await (await openContainer(memorySource(container), { engine: fake })).validate();
+  return { engine, counter };
+}
+
+// A worker's reply arrives as a macrotask. Before Balance.hereAfterTurn the writer fed from memory
+// (and the reader of a memory source) never saw replies in time, counted the worker as behind and
+// ran a third to a half of the batches itself while the worker sat idle.
+const batches = Math.ceil(PAYLOAD.length / 65536 / 14);
+
+test('the writer hands batches to idle workers even when the payload never leaves the microtask queue', async () => {
+  const { engine, counter } = await replyingLater();
+  const parallel = await collect(writeContainer(chunked(PAYLOAD, 1 << 20), { ...fixed, engine }));
+  assert.ok(Buffer.from(parallel).equals(Buffer.from(await protect(PAYLOAD, fixed))), 'same bytes');
+  assert.ok(counter.sent >= batches - 1, `${counter.sent} of ${batches} batches went to the idle worker`);
+});
+
+test('the reader hands batches to idle workers even when the source never leaves the microtask queue', async () => {
+  const { engine, counter } = await replyingLater();
+  const report = await (await openContainer(memorySource(await protect(PAYLOAD, fixed)), { engine })).validate();
   assert.ok(report.ok && !report.healed, report.summary());
-  const batches = Math.ceil(PAYLOAD.length / 65536 / 14);
-  assert.ok(sent >= batches - 1, `${sent} of ${batches} batches went to the idle worker`);
+  assert.ok(counter.sent >= batches - 1, `${counter.sent} of ${batches} batches went to the idle worker`);
 });
 
 test('validating and healing with workers gives the same report and payload', async () => {
