@@ -132,6 +132,7 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     const baselinePayload = join(dir, 'baseline.bin');
     const dumpServerCpu: number[] = [];
     const capServerCpu: number[] = [];
+    const baselineServerCpu: number[] = [];
     const serverCpu = (into: number[], run: () => void) => {
       const before = dialect === 'mariadb' ? mariadbCpu() : null;
       run();
@@ -141,7 +142,7 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     for (let k = 0; k < REPEAT; k++) {
       serverCpu(dumpServerCpu, () => dumps.push(nativeDump()));
       serverCpu(capServerCpu, () => caps.push(runChild(['capture', dialect, src, payload])));
-      if (BASELINE) baselineCaps.push(runChild(['capture', dialect, src, baselinePayload], BASELINE));
+      if (BASELINE) serverCpu(baselineServerCpu, () => baselineCaps.push(runChild(['capture', dialect, src, baselinePayload], BASELINE)));
     }
     const nativeCapture = median(dumps);
     const cap = { ...caps[0], seconds: median(caps.map((c) => c.seconds)), peakMiB: Math.max(...caps.map((c) => c.peakMiB)) };
@@ -162,7 +163,16 @@ async function benchDialect(dialect: Dialect): Promise<void> {
       const viaMysql2 = runChild(['capture', 'mysql', src, join(dir, 'mysql2.bin')]);
       row('  capture through mysql2 (dialect mysql)', `${viaMysql2.seconds.toFixed(2)} s`, `${viaMysql2.peakMiB.toFixed(0)} MiB peak`);
     }
-    if (BASELINE) row('  before (baseline build): capture', `${median(baselineCaps.map((c) => c.seconds)).toFixed(2)} s`, `${Math.max(...baselineCaps.map((c) => c.peakMiB)).toFixed(0)} MiB peak`);
+    if (BASELINE) {
+      row('  before (baseline build): capture', `${median(baselineCaps.map((c) => c.seconds)).toFixed(2)} s`, `${Math.max(...baselineCaps.map((c) => c.peakMiB)).toFixed(0)} MiB peak`);
+      if (baselineServerCpu.length) row('  before: server CPU', `${median(baselineServerCpu).toFixed(2)} s`, '');
+    }
+    if (REPEAT > 1) {
+      // Each run (seconds/peak MiB): a peak near the limit is seen as one run or all of them.
+      const runs = (list: { seconds: number; peakMiB: number }[]) => list.map((c) => `${c.seconds.toFixed(2)}/${c.peakMiB.toFixed(0)}`).join(' ');
+      console.log(`  runs, capture: ${runs(caps)}`);
+      if (BASELINE) console.log(`  runs, before: ${runs(baselineCaps)}`);
+    }
     if (CAPTURE_ONLY) return;
     let nativeRestore: number;
     if (dialect === 'postgres') {

@@ -124,6 +124,188 @@ export function doubleText(x: number): string {
 const TWO_32 = 0x100000000;
 const scratch = new DataView(new ArrayBuffer(8));
 
+// Doubles written without a string: the 17 significant digits of x exactly, shortened to the
+// fewest that still read back as x (JavaScript's and mariadb's digits). A JS string per double
+// (String(x), then its characters copied) cost Node about what the server saved.
+// x * 10^k is held exactly as hi + lo (Dekker's product, 10^k exact for k <= 22); the decimals
+// that read back as x lie within half an ulp of x, scaled the same way (also exact). Offsets from
+// hi are small (|lo| <= 8, half an ulp <= 12 after scaling), so one rounding of lo +- the half ulp
+// errs by under 2^-48: a candidate closer than NEAR to a bound or a tie is left to the string path.
+const NEAR = 1e-9;
+const SPLITTER = 134217729; // 2^27 + 1
+// 10^k and its Dekker halves (hi + lo, 26 bits each) for k = 0..22.
+const POWERS_OF_TEN: number[] = [];
+const POWERS_HIGH: number[] = [];
+const POWERS_LOW: number[] = [];
+for (let i = 0, p = 1; i <= 22; i++, p *= 10) {
+  const c = SPLITTER * p;
+  POWERS_OF_TEN.push(p);
+  POWERS_HIGH.push(c - (c - p));
+  POWERS_LOW.push(p - (c - (c - p)));
+}
+const digitScratch = new Uint8Array(17);
+// One double seen as its two 32-bit words (little-endian hosts; checked below).
+const wordsAsDouble = new Float64Array(1);
+const doubleWords = new Uint32Array(wordsAsDouble.buffer);
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HIGH_WORD = 1 - LOW_WORD;
+
+/**
+ * Writes a double of magnitude in [1e-6, 1e15) (plain decimals, as doubleText prints them) at
+ * out[o] and returns the position after it, or -1 when a bound is too close to call here.
+ * `highWord` and `lowWord` are its bits (the exponent, and whether it is a power of two).
+ */
+function plainDoubleAt(out: Uint8Array, o: number, x: number, highWord: number, lowWord: number): number {
+  // log10(2) * the binary exponent: the decimal point's place, or one short (corrected below).
+  const exponent = (highWord >>> 20) & 0x7ff;
+  let decpt = Math.floor((exponent - 1023) * 0.30102999566398120) + 1;
+  let hi = 0;
+  let lo = 0;
+  let k = 0;
+  for (let tries = 0; ; tries++) {
+    k = 17 - decpt;
+    if (k < 0 || k > 22 || tries > 2) return -1;
+    const ph = POWERS_HIGH[k];
+    const pl = POWERS_LOW[k];
+    hi = x * POWERS_OF_TEN[k];
+    const c = SPLITTER * x;
+    const xh = c - (c - x);
+    const xl = x - xh;
+    lo = xh * ph - hi + xh * pl + xl * ph + xl * pl;
+    // x * 10^k must have 17 digits before the point: [1e16, 1e17).
+    if (hi < 1e16 || (hi === 1e16 && lo < 0)) decpt--;
+    else if (hi > 1e17 || (hi === 1e17 && lo >= 0)) decpt++;
+    else break;
+  }
+  // Half an ulp of x, scaled by 10^k; the gap below is half as wide for a power of two.
+  doubleWords[LOW_WORD] = 0;
+  doubleWords[HIGH_WORD] = (exponent - 53) << 20; // 2^(exponent - 1076)
+  const half = wordsAsDouble[0] * POWERS_OF_TEN[k];
+  const halfBelow = (highWord & 0xfffff) === 0 && lowWord === 0 ? half / 2 : half;
+  const low = lo - halfBelow;
+  const high = lo + half;
+  // hi is an integer (>= 2^53): as q * 1e9 + r, both exact.
+  let q = Math.floor(hi / 1e9);
+  let r = hi - q * 1e9;
+  if (r < 0) {
+    q--;
+    r += 1e9;
+  } else if (r >= 1e9) {
+    q++;
+    r -= 1e9;
+  }
+  r |= 0;
+  // The digits are hi + d for an integer offset d: the multiple of the highest power of ten in
+  // (low, high); of several multiples of ten, the one nearest x; else the integer nearest x.
+  let d = 0;
+  const t100 = r - ((r / 100) | 0) * 100;
+  if (nearBound(-t100, low, high) || nearBound(100 - t100, low, high)) return -1;
+  if (inside(-t100, low, high)) d = -t100;
+  else if (inside(100 - t100, low, high)) d = 100 - t100;
+  else {
+    const t10 = r - ((r / 10) | 0) * 10;
+    let best = NaN;
+    let bestDistance = Infinity;
+    for (let m = Math.ceil((low - NEAR + t10) / 10) * 10 - t10; m < high + NEAR; m += 10) {
+      if (nearBound(m, low, high)) return -1;
+      if (!inside(m, low, high)) continue;
+      const distance = Math.abs(m - lo);
+      if (Math.abs(distance - bestDistance) < NEAR) return -1;
+      if (distance < bestDistance) {
+        best = m;
+        bestDistance = distance;
+      }
+    }
+    if (bestDistance !== Infinity) d = best;
+    else {
+      const f = lo - Math.floor(lo);
+      if (Math.abs(f - 0.5) < NEAR) return -1;
+      d = Math.round(lo);
+      if (!inside(d, low, high)) return -1;
+    }
+  }
+  if (nearBound(d, low, high)) return -1;
+  r += d;
+  if (r < 0) {
+    q--;
+    r += 1e9;
+  } else if (r >= 1e9) {
+    q++;
+    r -= 1e9;
+  }
+  let len: number;
+  if (q >= 1e8) {
+    // Rounded up to the next power of ten.
+    digitScratch[0] = 0x31;
+    len = 1;
+    decpt++;
+  } else {
+    pairsAt(digitScratch, 0, q, 4);
+    digitScratch[8] = 0x30 + ((r / 1e8) | 0);
+    pairsAt(digitScratch, 9, r % 1e8, 4);
+    len = 17;
+    while (digitScratch[len - 1] === 0x30) len--;
+  }
+  if (decpt <= 0) {
+    out[o++] = 0x30;
+    out[o++] = 0x2e;
+    for (let i = decpt; i < 0; i++) out[o++] = 0x30;
+    for (let i = 0; i < len; i++) out[o++] = digitScratch[i];
+  } else {
+    for (let i = 0; i < len || i < decpt; i++) {
+      if (i === decpt) out[o++] = 0x2e;
+      out[o++] = i < len ? digitScratch[i] : 0x30;
+    }
+  }
+  return o;
+}
+
+/** Writes the little-endian double at src[p] as doubleText prints it; returns the position after it. */
+export function doubleAt(out: Uint8Array, o: number, src: Uint8Array, p: number): number {
+  const lowWord = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24)) >>> 0;
+  const highWord = (src[p + 4] | (src[p + 5] << 8) | (src[p + 6] << 16) | (src[p + 7] << 24)) >>> 0;
+  doubleWords[LOW_WORD] = lowWord;
+  doubleWords[HIGH_WORD] = highWord;
+  let x = wordsAsDouble[0];
+  if (x < 0) {
+    out[o++] = 0x2d;
+    x = -x;
+  }
+  if (x >= 1e-6 && x < 1e15) {
+    const after = plainDoubleAt(out, o, x, highWord, lowWord);
+    if (after >= 0) return after;
+  }
+  return ascii(out, o, doubleText(x === 0 && highWord >>> 31 ? -0 : x));
+}
+
+// "00" to "99" as 200 ASCII bytes.
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 0x30 + ((i / 10) | 0);
+  PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+
+/** Writes `value` (0 <= value < 10^(2 * pairs)) as 2 * `pairs` digits, zero-padded. */
+function pairsAt(out: Uint8Array, o: number, value: number, pairs: number): void {
+  let v = value | 0;
+  for (let i = o + 2 * pairs - 2; i >= o; i -= 2) {
+    const q = (v / 100) | 0;
+    const pair = 2 * (v - q * 100);
+    out[i] = PAIRS[pair];
+    out[i + 1] = PAIRS[pair + 1];
+    v = q;
+  }
+}
+
+/** Whether offset d lies in (low, high), clear of both by more than NEAR. */
+function inside(d: number, low: number, high: number): boolean {
+  return d > low + NEAR && d < high - NEAR;
+}
+
+function nearBound(d: number, low: number, high: number): boolean {
+  return Math.abs(d - low) < NEAR || Math.abs(d - high) < NEAR;
+}
+
 /** Writes `text` (ASCII) at out[o]; returns the position after it. */
 function ascii(out: Uint8Array, o: number, text: string): number {
   for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
@@ -217,8 +399,7 @@ export function decodeValue(column: BinaryColumn, src: Uint8Array, p: number, en
     }
     case Decode.Double: {
       if (q + 8 > end) throw new Error('a row packet ends inside a value');
-      for (let i = 0; i < 8; i++) scratch.setUint8(i, src[q + i]);
-      at[0] = ascii(out, o, doubleText(scratch.getFloat64(0, true))) - start;
+      at[0] = doubleAt(out, o, src, q) - start;
       at[1] = q + 8;
       break;
     }

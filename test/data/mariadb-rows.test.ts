@@ -15,7 +15,7 @@ import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
 import { readRecords, RecordType } from '../../src/data/format.js';
 import { setMariaBinaryReads, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
-import { doubleText } from '../../src/data/mariadb-binary.js';
+import { doubleAt, doubleText } from '../../src/data/mariadb-binary.js';
 import { collect, chunked } from '../../src/io/memory.js';
 import { serviceAvailable } from './helpers.js';
 
@@ -377,6 +377,78 @@ test('real server: binary-protocol doubles, integers and temporal values read as
     const text = await run(false);
     assert.is(rawResults.text, before.text + 1);
     assert.is(binary.rows, 3001);
+    assert.ok(binary.cells.equals(text.cells), 'binary-protocol and text-protocol cells differ');
+  } finally {
+    await db.drop();
+  }
+});
+
+/** 100,000 doubles from random bits (subnormals and all), with ±0, integers, short decimals, and the neighbours of powers of ten and two. */
+function manyDoubles(): number[] {
+  const view = new DataView(new ArrayBuffer(8));
+  let seed = 424242;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const out: number[] = [0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308];
+  const near = (x: number, steps: number) => {
+    view.setFloat64(0, x);
+    view.setBigUint64(0, view.getBigUint64(0) + BigInt(steps));
+    return view.getFloat64(0);
+  };
+  for (let e = -8; e <= 18; e++) for (const j of [-2, -1, 0, 1, 2]) out.push(near(10 ** e, j));
+  for (let e = -30; e <= 60; e += 3) for (const j of [-1, 0, 1]) out.push(near(2 ** e, j));
+  while (out.length < 100_000) {
+    const kind = next() % 5;
+    let d: number;
+    if (kind === 0 || kind === 1) {
+      do {
+        view.setUint32(0, next());
+        view.setUint32(4, next());
+        d = view.getFloat64(0);
+      } while (!Number.isFinite(d));
+    } else if (kind === 2) d = (next() - 2 ** 31) * 10 ** ((next() % 40) - 20);
+    else if (kind === 3) d = (next() % 10_000_000) / 10 ** (next() % 9);
+    else d = near([1e15, 1e16, 1e17, 1e-6, 1e-5][next() % 5], (next() % 2001) - 1000) * (next() % 2 ? 1 : -1);
+    out.push(d);
+  }
+  return out;
+}
+
+test('doubleAt writes the bytes of doubleText (100,000 doubles)', () => {
+  const src = new Uint8Array(8);
+  const view = new DataView(src.buffer);
+  const out = new Uint8Array(400);
+  for (const x of manyDoubles()) {
+    view.setFloat64(0, x, true);
+    const end = doubleAt(out, 0, src, 0);
+    assert.is(Buffer.from(out.subarray(0, end)).toString('latin1'), doubleText(x), String(x));
+  }
+});
+
+test('real server: 100,000 doubles read as binary rows equal the text the server sends', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb');
+  try {
+    const s = db.sequelize;
+    s.define('Dbl', { id: { type: DataTypes.INTEGER, primaryKey: true }, d: DataTypes.DOUBLE }, { timestamps: false, tableName: 'dbl' });
+    await s.sync();
+    const doubles = manyDoubles();
+    for (let i = 0; i < doubles.length; i += 10_000) {
+      const values = doubles.slice(i, i + 10_000).map((d, j) => `(${i + j}, ${Object.is(d, -0) ? '-0e0' : String(d)})`);
+      await s.query(`INSERT INTO dbl VALUES ${values.join(', ')}`);
+    }
+    const run = async (binary: boolean) => {
+      setMariaBinaryReads(binary);
+      try {
+        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+      } finally {
+        setMariaBinaryReads(false);
+      }
+    };
+    const before = { ...rawResults };
+    const binary = await run(true);
+    assert.is(rawResults.binary, before.binary + 1);
+    const text = await run(false);
+    assert.is(binary.rows, 100_000);
     assert.ok(binary.cells.equals(text.cells), 'binary-protocol and text-protocol cells differ');
   } finally {
     await db.drop();
