@@ -12,7 +12,7 @@ import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { CaptureError, RestoreError } from '../errors.js';
 import { acquireConnection, rowsOf, type CastColumn, type MariaConnection } from './mariadb-connection.js';
-import { protocolOf, RawRows, rawSocketOf } from './mariadb-rows.js';
+import { RawRows, rawSocketOf } from './mariadb-rows.js';
 
 const BATCH_BYTES = 256 << 10;
 // Below 128 KiB the driver sends a statement from its 128 KiB packet buffer (a larger one makes
@@ -42,17 +42,6 @@ export function setMariaServerEncoding(on: boolean): void {
 let rawReads = true;
 export function setMariaRawReads(on: boolean): void {
   rawReads = on;
-}
-
-/**
- * Binary-protocol rows for tables with a floating-point column (mariadb-binary.ts makes the
- * text): off by default. Measured on a 1M-row capture (same runs): the server's CPU drops by
- * 0.3-0.6 s (its double-to-text conversion), Node's rises by about as much and peak memory by
- * 10-15 MiB (past 128 MiB), so on two shared cores it does not pay yet. Tests turn it on.
- */
-let binaryReads = false;
-export function setMariaBinaryReads(on: boolean): void {
-  binaryReads = on;
 }
 
 function onFileCellsNeeded(model: ModelInfo, onFileCells: unknown): boolean {
@@ -430,14 +419,12 @@ async function* rawRows(conn: MariaConnection, model: ModelInfo, onBroken: () =>
   const selection = await selectionOf(conn, model, false);
   const socket = rawSocketOf(conn);
   if (!socket) throw new CaptureError('internal: the MariaDB socket went away between statements');
-  const info = (conn as unknown as { info: { status: number } }).info;
+  const info = (conn as unknown as { info: { eofDeprecated: boolean; status: number } }).info;
   const tags = model.columns.map((c) => (c.type === 'BLOB' ? CellTag.Bytes : CellTag.Text));
-  const reader = new RawRows(tags, protocolOf(conn), FRAME_HEAD, BATCH_BYTES, (status) => (info.status = status));
+  const reader = new RawRows(tags, info.eofDeprecated, FRAME_HEAD, BATCH_BYTES, (status) => (info.status = status));
   let finished = false;
   try {
-    // Binary rows only where they save the server its double-to-text conversion: for other
-    // columns they save the server little, and making the text here costs more than reading it.
-    reader.start(socket, `SELECT ${selection.sql} FROM ${qt(model)}`, binaryReads && model.columns.some((c) => FLOAT_TYPES.has(c.type)));
+    reader.start(socket, `SELECT ${selection.sql} FROM ${qt(model)}`);
     for (;;) {
       const read = await reader.next();
       if (!read) break;
