@@ -1,7 +1,7 @@
 // Block work as pure functions over a batch of frames, so a batch can run here or in a worker
 // (worker_threads in Node, see pool.node.ts): encodeBatch fills hashes, parity and heads of both
 // copies of up to ~1 MiB of block frames laid back to back in one buffer.
-import { blockLayout } from '../integrity/codec.js';
+import { blockLayout, type Codec } from '../integrity/codec.js';
 import { FLAG_LAST, HASH_LENGTH, HEAD_SIZE, KIND, frameSize } from './format.js';
 import { encodeHead, loadTools, readHead, type Tools } from './frames.js';
 import { equalBytes } from './hash.js';
@@ -257,6 +257,30 @@ export interface ScannedEntry extends HealedEntry {
  */
 export type ScanResult = { placed: false; windows: [Uint8Array, Uint8Array] } | { placed: true; windows: [Uint8Array, Uint8Array]; results: ScannedEntry[] };
 
+/**
+ * BLAKE2b-256 of copy 0's data of the frames of a run (`fullFrame` bytes apart in `window`), for
+ * blocks of one length two at a time (Codec.hashPair, one per SIMD lane): healBlock hashes copy 0
+ * of every block first anyway. A block left without a partner is undefined (healBlock hashes it).
+ */
+export function firstCopyDigests(codec: Codec, window: Uint8Array, fullFrame: number, lengths: readonly number[]): (Uint8Array | undefined)[] {
+  const n = lengths.length;
+  const digests: (Uint8Array | undefined)[] = new Array(n).fill(undefined);
+  const data = (k: number) => window.subarray(k * fullFrame + HEAD_SIZE, k * fullFrame + HEAD_SIZE + lengths[k]);
+  for (let k = 0; k + 1 < n; ) {
+    if (lengths[k + 1] !== lengths[k]) {
+      k += 1;
+      continue;
+    }
+    const a = new Uint8Array(HASH_LENGTH);
+    const b = new Uint8Array(HASH_LENGTH);
+    codec.hashPair(data(k), data(k + 1), a, b);
+    digests[k] = a;
+    digests[k + 1] = b;
+    k += 2;
+  }
+  return digests;
+}
+
 export function scanBatch(tools: Tools, job: ScanJob, heal: typeof import('./heal.js').healBlock): ScanResult {
   const { windows, parity, fullFrame, lengths } = job;
   const codec = tools.codec(parity);
@@ -276,6 +300,7 @@ export function scanBatch(tools: Tools, job: ScanJob, heal: typeof import('./hea
     }
     heads.push(pair);
   }
+  const digests = firstCopyDigests(codec, windows[0], fullFrame, lengths);
   for (let k = 0; k < lengths.length; k++) {
     const length = lengths[k];
     const start = k * fullFrame + HEAD_SIZE;
@@ -283,7 +308,7 @@ export function scanBatch(tools: Tools, job: ScanJob, heal: typeof import('./hea
     const body = (c: 0 | 1) => ({ data: windows[c].subarray(start, start + length), parity: windows[c].subarray(start + length, end) });
     const b0 = body(0);
     const b1 = body(1);
-    const r = heal(codec, tools.hashers, [job.hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)], [b0, b1], { quick: job.quick });
+    const r = heal(codec, tools.hashers, [job.hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)], [b0, b1], { quick: job.quick, digest0: digests[k] });
     let dataAt = -1;
     let dataIn: 0 | 1 = 0;
     if (r.data) {

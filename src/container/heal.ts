@@ -41,6 +41,16 @@ const MAX_PINNED_RUNS = 2;
 const MAX_PIN_TRIES = 4096;
 const MAX_E_TRIES = 320;
 
+export interface HealOptions {
+  /** Only the bounded combining steps (after many failed blocks). */
+  quick?: boolean;
+  /**
+   * BLAKE2b-256 of copy 0's data when the caller already has it (validate hashes the copy 0 of two
+   * blocks at once, Codec.hashPair); it stands for that one hash, every decision stays the same.
+   */
+  digest0?: Uint8Array;
+}
+
 /**
  * Heals one block. `hashes` are the acceptable BLAKE2b-256 digests (the manifest's, or the frame
  * heads' when the manifest is lost); with none, the block cannot be verified and fails.
@@ -51,14 +61,14 @@ export function healBlock(
   hashers: Hashers,
   hashes: Uint8Array[],
   copies: [BlockBody | undefined, BlockBody | undefined],
-  options: { quick?: boolean } = {},
+  options: HealOptions = {},
 ): HealResult {
   const [c0, c1] = copies;
   if (hashes.length === 0) {
     return { outcome: 'failed', copies: [c0 ? 'damaged' : 'missing', c1 ? 'damaged' : 'missing'], reason: 'no stored hash survives to verify it' };
   }
   // The common case first: copy 0 verifies and copy 1 is the same bytes.
-  const clean0 = !!c0 && verifies(hashers, hashes, c0.data);
+  const clean0 = !!c0 && matches(options.digest0 ?? hashers.hash(c0.data), hashes);
   if (clean0 && c1 && sameBody(c0, c1)) return { outcome: 'clean', data: c0.data, copies: ['intact', 'intact'] };
   const state: [CopyState, CopyState] = [c0 ? 'damaged' : 'missing', c1 ? 'damaged' : 'missing'];
   const ok = (data: Uint8Array) => verifies(hashers, hashes, data);
@@ -86,7 +96,10 @@ export function healBlock(
 }
 
 function verifies(hashers: Hashers, hashes: Uint8Array[], data: Uint8Array): boolean {
-  const digest = hashers.hash(data);
+  return matches(hashers.hash(data), hashes);
+}
+
+function matches(digest: Uint8Array, hashes: Uint8Array[]): boolean {
   for (const h of hashes) if (equalBytes(digest, h)) return true;
   return false;
 }

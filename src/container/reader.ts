@@ -672,11 +672,27 @@ class Reader implements ContainerReader {
     const { blockCount, parity } = this.#located.layout;
     const codec = this.tools.codec(parity);
     const [c0, c1] = walk.cursors;
+    // Copy 0 of the next block when it already sits in the read window: healBlock hashes copy 0
+    // of every block first, so two blocks of one length are hashed at once (Codec.hashPair).
+    let next: { f0: Framed; digest?: Uint8Array } | undefined;
     for (let i = 0; i < blockCount; i++) {
-      const f0 = c0.placedFrame(i) ?? (await c0.frame(i));
+      const f0 = next?.f0 ?? c0.placedFrame(i) ?? (await c0.frame(i));
+      let digest0 = next?.digest;
+      next = undefined;
       const f1 = c1.placedFrame(i) ?? (await c1.frame(i));
+      if (!digest0 && f0.body && i + 1 < blockCount) {
+        const f0Next = c0.placedFrame(i + 1);
+        if (f0Next) {
+          next = { f0: f0Next };
+          if (f0Next.body.data.length === f0.body.data.length) {
+            digest0 = new Uint8Array(HASH_LENGTH);
+            next.digest = new Uint8Array(HASH_LENGTH);
+            codec.hashPair(f0.body.data, f0Next.body.data, digest0, next.digest);
+          }
+        }
+      }
       const { accepted, quick, heads } = this.#verification(walk, i, f0, f1);
-      const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick });
+      const result = healBlock(codec, this.tools.hashers, accepted, [f0.body, f1.body], { quick, digest0 });
       const data = this.#settle(walk, i, result, heads, result.data);
       if (data) yield data;
     }

@@ -51,6 +51,11 @@ export interface Codec {
    */
   encodePair(a: Uint8Array, b: Uint8Array, intoA: Uint8Array, intoB: Uint8Array, hashA: Uint8Array, hashB: Uint8Array): void;
   /**
+   * BLAKE2b-(8 * hashA.length) of `a` into hashA and of `b` into hashB, two messages of one length
+   * hashed side by side as encodePair does (no parity): a validate checks blocks two at a time.
+   */
+  hashPair(a: Uint8Array, b: Uint8Array, hashA: Uint8Array, hashB: Uint8Array): void;
+  /**
    * Makes `data` self-checking and encodes it: its last `checkLength` bytes (1..64) receive
    * BLAKE2b-(8 * checkLength) of the bytes before them, then its parity goes to `into` (exactly
    * parityLength bytes, as encode). One copy into WASM memory and one call (frame heads).
@@ -171,6 +176,29 @@ class WasmCodec implements Codec {
     const bytes = this.#bytes;
     intoA.set(bytes.subarray(first.p, first.p + layout.parityLength));
     intoB.set(bytes.subarray(second.p, second.p + layout.parityLength));
+    hashA.set(bytes.subarray(out, out + hashA.length));
+    hashB.set(bytes.subarray(out + 64, out + 64 + hashA.length));
+  }
+
+  hashPair(a: Uint8Array, b: Uint8Array, hashA: Uint8Array, hashB: Uint8Array): void {
+    const length = bytesLength(a, 'a');
+    if (bytesLength(b, 'b') !== length) throw new RangeError(`hashPair needs two messages of one length, got ${length} and ${b.length}`);
+    expectDigestLength(hashA);
+    if (bytesLength(hashB, 'hashB') !== hashA.length) throw new RangeError(`hashA and hashB must have one length, got ${hashA.length} and ${hashB.length}`);
+    // a, then b at the next 16-byte boundary, then both digests (64 bytes each).
+    const at = this.#work;
+    const atB = at + ((length + 15) & ~15);
+    const out = atB + ((length + 15) & ~15);
+    const w = this.#wasm;
+    // 32-bit WASM memory: offsets past 4 GiB would wrap inside the module.
+    if (out + 128 > 2 ** 32 - 65536 || (out + 128 > w.memory.buffer.byteLength && w.reserve(out + 128) !== 0)) {
+      throw new RangeError(`cannot grow WebAssembly memory to hash two messages of ${length} bytes`);
+    }
+    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
+    const bytes = this.#bytes;
+    bytes.set(a, at);
+    bytes.set(b, atB);
+    w.blake2bTwo(at, atB, length, hashA.length, out, out + 64);
     hashA.set(bytes.subarray(out, out + hashA.length));
     hashB.set(bytes.subarray(out + 64, out + 64 + hashA.length));
   }
