@@ -10,6 +10,8 @@ import { MAX_RECORD } from './format.js';
 
 const MAX_PHYSICAL = 0xffffff;
 const COM_QUERY = 0x03;
+/** Longer values are copied natively (one view object per value is cheap next to their bytes). */
+const WORD_COPY_MAX = 512;
 const CLIENT_COMPRESS = 0x20n;
 
 /** A finished frame: `head` free bytes, then the cells of `rows` whole rows. */
@@ -98,8 +100,12 @@ export class RawRows {
   private carrying = false;
   private phase = Phase.First;
   private columnsLeft = 0;
-  // The frame being filled.
+  // The frame being filled, and a view of it for word copies.
   private frame: Uint8Array;
+  private frameView: DataView;
+  // A view of the bytes rows are read from (a socket chunk or the carry buffer), made once per buffer.
+  private source: Uint8Array | null = null;
+  private sourceView: DataView | null = null;
   private at: number;
   private rows = 0;
 
@@ -120,6 +126,7 @@ export class RawRows {
     private readonly onEnd?: () => void,
   ) {
     this.frame = new Uint8Array(head + batchBytes);
+    this.frameView = new DataView(this.frame.buffer);
     this.at = head;
   }
 
@@ -189,6 +196,7 @@ export class RawRows {
   private unhook(): void {
     const socket = this.socket!;
     this.detached = true;
+    this.source = this.sourceView = null; // no socket chunk kept past the result
     socket.removeListener('data', this.onData);
     socket.removeListener('close', this.onClose);
     socket.removeListener('error', this.onError);
@@ -302,6 +310,12 @@ export class RawRows {
     const bound = end - start + 2 * width;
     if (this.at + bound > this.frame.length) this.room(bound);
     const out = this.frame;
+    const outView = this.frameView;
+    if (src !== this.source) {
+      this.source = src;
+      this.sourceView = new DataView(src.buffer, src.byteOffset, src.length);
+    }
+    const srcView = this.sourceView!;
     let o = this.at;
     let p = start;
     for (let k = 0; k < width; k++) {
@@ -333,10 +347,20 @@ export class RawRows {
         v >>>= 7;
       }
       out[o++] = v;
-      // Most values are short: a loop beats a native call's fixed cost.
+      // Values up to WORD_COPY_MAX are copied here: Buffer.copy makes a view object per call (on
+      // Node 20), and one per value filled the young generation (22 MiB per 1M rows), which
+      // raised the capture's peak RSS by ~8 MiB.
       if (length <= 32) for (let j = 0; j < length; j++) out[o++] = src[p + j];
-      else {
-        src.copy(out, o, p, p + length); // native copy, no view object
+      else if (length <= WORD_COPY_MAX) {
+        let j = 0;
+        for (; j + 8 <= length; j += 8) {
+          outView.setUint32(o + j, srcView.getUint32(p + j));
+          outView.setUint32(o + j + 4, srcView.getUint32(p + j + 4));
+        }
+        for (; j < length; j++) out[o + j] = src[p + j];
+        o += length;
+      } else {
+        src.copy(out, o, p, p + length);
         o += length;
       }
       p += length;
@@ -352,12 +376,14 @@ export class RawRows {
     if (this.at > this.head) this.emit();
     if (this.at + bound <= this.frame.length) return;
     this.frame = new Uint8Array(this.head + bound);
+    this.frameView = new DataView(this.frame.buffer);
   }
 
   private emit(): void {
     if (this.at === this.head) return;
     this.ready.push({ frame: this.frame.subarray(0, this.at), rows: this.rows });
     this.frame = new Uint8Array(this.head + this.batchBytes);
+    this.frameView = new DataView(this.frame.buffer);
     this.at = this.head;
     this.rows = 0;
     this.signal();
