@@ -9,6 +9,7 @@ import { capture, type CaptureSummary } from '../../src/data/capture.js';
 import { restore, type RestoreOptions, type RestoreResult } from '../../src/data/restore.js';
 import type { BackupRegistry } from '../../src/data/registry.js';
 import { collect, chunked } from '../../src/io/memory.js';
+import { readRecords, RecordType } from '../../src/data/format.js';
 import { requireService } from '../helpers/env.js';
 
 export interface AppHandle {
@@ -55,4 +56,16 @@ export async function restoreBytes(payload: Uint8Array, h: AppHandle, options: P
 
 export async function serviceAvailable(dialect: TestDialect): Promise<boolean> {
   return requireService(dialect === 'postgres' ? 'PostgreSQL 127.0.0.1:5432' : dialect === 'mariadb' ? 'MariaDB 127.0.0.1:3306' : 'SQLite', () => probe(dialect));
+}
+
+/** Every RowsCells body (after its row count) of the payload, concatenated, and the row total. */
+export async function cellsOf(payload: Uint8Array): Promise<{ cells: Buffer; rows: number }> {
+  const parts: Buffer[] = [];
+  let rows = 0;
+  for await (const r of readRecords(chunked(payload))) {
+    if (r.type !== RecordType.RowsCells) continue;
+    rows += Buffer.from(r.body.subarray(0, 4)).readUInt32LE(0);
+    parts.push(Buffer.from(r.body.subarray(4)));
+  }
+  return { cells: Buffer.concat(parts), rows };
 }

@@ -7,25 +7,12 @@ import { DataTypes } from 'sequelize';
 import { createTestDatabase } from '../apps/databases.js';
 import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
-import { readRecords, RecordType } from '../../src/data/format.js';
 import { capturePlan, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
 import { describeModels } from '../../src/data/manifest.js';
 import { acquireConnection } from '../../src/data/mariadb-connection.js';
-import { collect, chunked } from '../../src/io/memory.js';
+import { collect } from '../../src/io/memory.js';
 import { seededRandom } from '../helpers/env.js';
-import { serviceAvailable } from './helpers.js';
-
-/** Every RowsCells body (after its row count) of the payload, concatenated, and the row total. */
-async function cellsOf(payload: Uint8Array): Promise<{ cells: Buffer; rows: number }> {
-  const parts: Buffer[] = [];
-  let rows = 0;
-  for await (const r of readRecords(chunked(payload))) {
-    if (r.type !== RecordType.RowsCells) continue;
-    rows += Buffer.from(r.body.subarray(0, 4)).readUInt32LE(0);
-    parts.push(Buffer.from(r.body.subarray(4)));
-  }
-  return { cells: Buffer.concat(parts), rows };
-}
+import { cellsOf, serviceAvailable } from './helpers.js';
 
 test('packed capture reads the same cells as the per-value path', async () => {
   if (!(await serviceAvailable('mariadb'))) return;

@@ -13,10 +13,9 @@ import { acquireConnection } from '../../src/data/mariadb-connection.js';
 import { createTestDatabase } from '../apps/databases.js';
 import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
-import { readRecords, RecordType } from '../../src/data/format.js';
 import { setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
-import { collect, chunked } from '../../src/io/memory.js';
-import { serviceAvailable } from './helpers.js';
+import { collect } from '../../src/io/memory.js';
+import { cellsOf, serviceAvailable } from './helpers.js';
 
 const HEAD = 9;
 
@@ -288,18 +287,6 @@ test('a malformed row fails the read and closes the socket', async () => {
   assert.match(await failed, /returned 2 columns, expected 1/);
   assert.ok(socket.destroyed);
 });
-
-/** Every RowsCells body (after its row count) of the payload, concatenated, and the row total. */
-async function cellsOf(payload: Uint8Array): Promise<{ cells: Buffer; rows: number }> {
-  const parts: Buffer[] = [];
-  let rows = 0;
-  for await (const r of readRecords(chunked(payload))) {
-    if (r.type !== RecordType.RowsCells) continue;
-    rows += Buffer.from(r.body.subarray(0, 4)).readUInt32LE(0);
-    parts.push(Buffer.from(r.body.subarray(4)));
-  }
-  return { cells: Buffer.concat(parts), rows };
-}
 
 test('real server: the socket reader and the driver read the same cells (all bytes, large rows, empty table)', async () => {
   if (!(await serviceAvailable('mariadb'))) return;
