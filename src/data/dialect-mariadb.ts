@@ -12,7 +12,7 @@ import { ByteWriter, CellCursor, CellTag, SqliteNumber } from './format.js';
 import { FLOAT_TYPES, NUMERIC_TYPES } from './convert.js';
 import { CaptureError, RestoreError } from '../errors.js';
 import { acquireConnection, rowsOf, type CastColumn, type MariaConnection } from './mariadb-connection.js';
-import { RawRows, rawSocketOf } from './mariadb-rows.js';
+import { protocolOf, RawRows, rawSocketOf } from './mariadb-rows.js';
 
 const BATCH_BYTES = 256 << 10;
 // Below 128 KiB the driver sends a statement from its 128 KiB packet buffer (a larger one makes
@@ -42,6 +42,17 @@ export function setMariaServerEncoding(on: boolean): void {
 let rawReads = true;
 export function setMariaRawReads(on: boolean): void {
   rawReads = on;
+}
+
+/**
+ * Binary-protocol rows for tables with a floating-point column (mariadb-binary.ts makes the
+ * text): on by default. The server skips its double-to-text conversion (its CPU about halves on
+ * the 1M-row bench); since the value copy allocates nothing (RawRows.value), peak memory stays
+ * within the text path's. Tests turn it off to compare.
+ */
+let binaryReads = true;
+export function setMariaBinaryReads(on: boolean): void {
+  binaryReads = on;
 }
 
 function onFileCellsNeeded(model: ModelInfo, onFileCells: unknown): boolean {
@@ -419,12 +430,14 @@ async function* rawRows(conn: MariaConnection, model: ModelInfo, onBroken: () =>
   const selection = await selectionOf(conn, model, false);
   const socket = rawSocketOf(conn);
   if (!socket) throw new CaptureError('internal: the MariaDB socket went away between statements');
-  const info = (conn as unknown as { info: { eofDeprecated: boolean; status: number } }).info;
+  const info = (conn as unknown as { info: { status: number } }).info;
   const tags = model.columns.map((c) => (c.type === 'BLOB' ? CellTag.Bytes : CellTag.Text));
-  const reader = new RawRows(tags, info.eofDeprecated, FRAME_HEAD, BATCH_BYTES, (status) => (info.status = status));
+  const reader = new RawRows(tags, protocolOf(conn), FRAME_HEAD, BATCH_BYTES, (status) => (info.status = status));
   let finished = false;
   try {
-    reader.start(socket, `SELECT ${selection.sql} FROM ${qt(model)}`);
+    // Binary rows only where they save the server its double-to-text conversion: for other
+    // columns they save the server little, and making the text here costs more than reading it.
+    reader.start(socket, `SELECT ${selection.sql} FROM ${qt(model)}`, binaryReads && model.columns.some((c) => FLOAT_TYPES.has(c.type)));
     for (;;) {
       const read = await reader.next();
       if (!read) break;

@@ -7,9 +7,15 @@
 // varint length, the same bytes. Packets of 16 MiB - 1 (0xFFFFFF) continue in the next one.
 import type { Duplex } from 'node:stream';
 import { MAX_RECORD } from './format.js';
+import { binaryColumnOf, decodeValue, Decode, type BinaryColumn } from './mariadb-binary.js';
 
 const MAX_PHYSICAL = 0xffffff;
 const COM_QUERY = 0x03;
+const COM_STMT_PREPARE = 0x16;
+const COM_STMT_EXECUTE = 0x17;
+const COM_STMT_CLOSE = 0x19;
+const MARIADB_CLIENT_EXTENDED_METADATA = 1n << 35n;
+const MARIADB_CLIENT_CACHE_METADATA = 1n << 36n;
 /** Longer values are copied natively (one view object per value is cheap next to their bytes). */
 const WORD_COPY_MAX = 512;
 const CLIENT_COMPRESS = 0x20n;
@@ -55,8 +61,37 @@ export class ServerError extends Error {
   }
 }
 
+/** Results read per protocol (tests check which one a capture took). */
+export const rawResults = { binary: 0, text: 0 };
+
+/** The protocol features of a connection that change how its packets read. */
+export interface Protocol {
+  /** Column lists and results end with an OK packet (0xFE header), not an EOF packet. */
+  eofDeprecated: boolean;
+  /** Column definitions carry extended type information. */
+  extendedMetadata: boolean;
+  /** A result's column count is followed by a "metadata follows" byte. */
+  cacheMetadata: boolean;
+}
+
+/** The protocol features negotiated on a mariadb driver connection. */
+export function protocolOf(conn: unknown): Protocol {
+  const info = (conn as DriverConnection).info!;
+  const caps = BigInt(info.clientCapabilities ?? 0);
+  return {
+    eofDeprecated: Boolean(info.eofDeprecated),
+    extendedMetadata: (caps & MARIADB_CLIENT_EXTENDED_METADATA) !== 0n,
+    cacheMetadata: (caps & MARIADB_CLIENT_CACHE_METADATA) !== 0n,
+  };
+}
+
 /** Where the answer to the query is. */
 const enum Phase {
+  /** Binary protocol: the answer to COM_STMT_PREPARE, its parameter and column definitions. */
+  Prepared,
+  PreparedParams,
+  PreparedColumns,
+  PreparedEof,
   First,
   Columns,
   ColumnsEof,
@@ -100,6 +135,13 @@ export class RawRows {
   private carrying = false;
   private phase = Phase.First;
   private columnsLeft = 0;
+  // Binary protocol: the statement, its columns' decoding (null: the text protocol is used).
+  private sql = '';
+  private statement = -1;
+  private paramsLeft = 0;
+  private binary: BinaryColumn[] | null = null;
+  private readonly decoded = [0, 0];
+  private preparedColumns: (BinaryColumn | null)[] = [];
   // The frame being filled, and a view of it for word copies.
   private frame: Uint8Array;
   private frameView: DataView;
@@ -108,15 +150,19 @@ export class RawRows {
   private sourceView: DataView | null = null;
   private at: number;
   private rows = 0;
+  // Where value() writes next in the frame.
+  private out = 0;
+
+  private readonly eofDeprecated: boolean;
 
   /**
    * `tags[k]` is the cell tag of result column k (the result must have exactly that many
-   * columns). `eofDeprecated`: the server ends column lists and results the newer way (an OK
-   * packet with an 0xFE header), as the driver negotiated.
+   * columns). `protocol`: the features the driver negotiated (how column lists and results end,
+   * what column definitions hold).
    */
   constructor(
     private readonly tags: readonly number[],
-    private readonly eofDeprecated: boolean,
+    private readonly protocol: Protocol,
     private readonly head: number,
     private readonly batchBytes: number,
     private readonly onStatus?: (status: number) => void,
@@ -125,13 +171,18 @@ export class RawRows {
     /** Called once the result's last packet is read (frames may still wait for the consumer). */
     private readonly onEnd?: () => void,
   ) {
+    this.eofDeprecated = protocol.eofDeprecated;
     this.frame = new Uint8Array(head + batchBytes);
     this.frameView = new DataView(this.frame.buffer);
     this.at = head;
   }
 
-  /** Sends `sql` on `socket` (no command of the driver may be running) and starts reading the answer. */
-  start(socket: Duplex, sql: string): void {
+  /**
+   * Sends `sql` on `socket` (no command of the driver may be running) and starts reading the
+   * answer. `binary`: as a prepared statement when every result column's text can be made from
+   * its binary value (else as a text query, decided on the prepared statement's columns).
+   */
+  start(socket: Duplex, sql: string, binary = false): void {
     const listeners = socket.listeners('data') as ((data: Buffer) => void)[];
     if (listeners.length !== 1) throw new Error(`internal: expected one data listener on the MariaDB socket, found ${listeners.length}`);
     this.socket = socket;
@@ -141,7 +192,18 @@ export class RawRows {
     socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
-    const body = Buffer.from(sql, 'utf8');
+    this.sql = sql;
+    if (binary) {
+      this.phase = Phase.Prepared;
+      this.command(COM_STMT_PREPARE, Buffer.from(sql, 'utf8'));
+    } else {
+      rawResults.text++;
+      this.command(COM_QUERY, Buffer.from(sql, 'utf8'));
+    }
+  }
+
+  /** Writes a command packet (sequence number 0). */
+  private command(code: number, body: Buffer): void {
     if (body.length + 1 >= MAX_PHYSICAL) throw new Error('internal: capture statement too long');
     const packet = Buffer.allocUnsafe(5 + body.length);
     const length = body.length + 1;
@@ -149,9 +211,31 @@ export class RawRows {
     packet[1] = (length >>> 8) & 0xff;
     packet[2] = length >>> 16;
     packet[3] = 0; // a command's first packet
-    packet[4] = COM_QUERY;
+    packet[4] = code;
     body.copy(packet, 5);
-    socket.write(packet);
+    this.socket!.write(packet);
+  }
+
+  /** The statement's id as a command body, with `extra` bytes after it. */
+  private statementBody(extra: number[]): Buffer {
+    const id = this.statement;
+    return Buffer.from([id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, id >>> 24, ...extra]);
+  }
+
+  /** The prepared statement's columns are known: executes it, or reads the result as text instead. */
+  private execute(columns: (BinaryColumn | null)[]): void {
+    if (columns.every((c) => c !== null)) {
+      this.binary = columns as BinaryColumn[];
+      rawResults.binary++;
+      // flags 0 (no cursor), iteration count 1, no parameters
+      this.command(COM_STMT_EXECUTE, this.statementBody([0, 1, 0, 0, 0]));
+    } else {
+      this.command(COM_STMT_CLOSE, this.statementBody([]));
+      this.statement = -1;
+      rawResults.text++;
+      this.command(COM_QUERY, Buffer.from(this.sql, 'utf8'));
+    }
+    this.phase = Phase.First;
   }
 
   /** The next frame of whole rows; null after the last. */
@@ -276,13 +360,47 @@ export class RawRows {
   private packet(bytes: Buffer, start: number, end: number, chunk: Buffer, next: number): void {
     const first = end > start ? bytes[start] : -1;
     switch (this.phase) {
-      case Phase.First:
+      case Phase.Prepared: {
+        if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
+        if (first !== 0x00 || end - start < 12) throw new Error('unexpected answer to a statement prepare');
+        this.statement = (bytes[start + 1] | (bytes[start + 2] << 8) | (bytes[start + 3] << 16) | (bytes[start + 4] << 24)) >>> 0;
+        const columns = bytes[start + 5] | (bytes[start + 6] << 8);
+        this.paramsLeft = bytes[start + 7] | (bytes[start + 8] << 8);
+        if (columns !== this.tags.length) throw new Error(`the capture query has ${columns} columns, expected ${this.tags.length}`);
+        this.columnsLeft = columns;
+        this.preparedColumns = [];
+        this.phase = this.paramsLeft ? Phase.PreparedParams : Phase.PreparedColumns;
+        return;
+      }
+      case Phase.PreparedParams:
+        if (--this.paramsLeft === 0) this.phase = this.eofDeprecated ? Phase.PreparedColumns : Phase.PreparedEof;
+        return;
+      case Phase.PreparedColumns:
+        this.preparedColumns.push(this.columnDefinition(bytes, start, end));
+        if (--this.columnsLeft === 0) {
+          if (this.eofDeprecated) this.execute(this.preparedColumns);
+          else this.phase = Phase.PreparedEof;
+        }
+        return;
+      case Phase.PreparedEof:
+        if (first !== 0xfe) throw new Error('expected the end of a column list');
+        if (this.preparedColumns.length === this.tags.length) this.execute(this.preparedColumns);
+        else this.phase = Phase.PreparedColumns; // the end of the parameter list
+        return;
+      case Phase.First: {
         if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
         if (first === 0x00 || first === 0xfb) throw new Error('the capture query returned no result set');
-        if (lengthAt(bytes, start, end).value !== this.tags.length) throw new Error(`the capture query returned ${lengthAt(bytes, start, end).value} columns, expected ${this.tags.length}`);
+        const count = lengthAt(bytes, start, end);
+        if (count.value !== this.tags.length) throw new Error(`the capture query returned ${count.value} columns, expected ${this.tags.length}`);
         this.columnsLeft = this.tags.length;
         this.phase = Phase.Columns;
+        // An executed statement's columns may be left out (the client has them from the prepare).
+        if (this.binary && this.protocol.cacheMetadata && count.next < end && bytes[count.next] === 0) {
+          this.columnsLeft = 0;
+          this.phase = this.eofDeprecated ? Phase.Rows : Phase.ColumnsEof;
+        }
         return;
+      }
       case Phase.Columns:
         if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
         if (--this.columnsLeft === 0) this.phase = this.eofDeprecated ? Phase.Rows : Phase.ColumnsEof;
@@ -295,7 +413,8 @@ export class RawRows {
         if (first === 0xff) return this.serverError(bytes, start, end, chunk, next);
         // 0xFE starts a row only as the 8-byte length of a first value of 16 MiB or more.
         if (first === 0xfe && end - start < (this.eofDeprecated ? MAX_PHYSICAL : 9)) return this.endOfRows(bytes, start, end, chunk, next);
-        this.row(bytes, start, end);
+        if (this.binary) this.binaryRow(bytes, start, end);
+        else this.row(bytes, start, end);
         return;
       default:
         throw new Error('internal: a packet after the end of the result');
@@ -309,61 +428,131 @@ export class RawRows {
     // Per cell the output adds a tag and at most one varint byte more than its length prefix.
     const bound = end - start + 2 * width;
     if (this.at + bound > this.frame.length) this.room(bound);
-    const out = this.frame;
-    const outView = this.frameView;
-    if (src !== this.source) {
-      this.source = src;
-      this.sourceView = new DataView(src.buffer, src.byteOffset, src.length);
-    }
-    const srcView = this.sourceView!;
-    let o = this.at;
+    this.out = this.at;
     let p = start;
+    for (let k = 0; k < width; k++) p = this.value(src, p, end, tags[k]);
+    if (p !== end) throw new Error('a row packet holds more values than the result has columns');
+    this.at = this.out;
+    this.rows++;
+    if (this.at - this.head >= this.batchBytes) this.emit();
+  }
+
+  /**
+   * Copies the length-encoded value at `p` of `src` (a length prefix, then its bytes; 0xFB: NULL)
+   * to the frame at `this.out` as a cell tagged `tag`, and moves `this.out` past it. Returns where
+   * the next value starts. The caller made room (at most 2 bytes more than the value's bytes).
+   */
+  private value(src: Buffer, p: number, end: number, tag: number): number {
+    const out = this.frame;
+    let o = this.out;
+    if (p >= end) throw new Error('a row packet ends before its last value');
+    let length = src[p++];
+    if (length >= 0xfb) {
+      if (length === 0xfb) {
+        out[o] = 0; // CellTag.Null
+        this.out = o + 1;
+        return p;
+      }
+      if (length === 0xfc) {
+        length = src[p] | (src[p + 1] << 8);
+        p += 2;
+      } else if (length === 0xfd) {
+        length = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16);
+        p += 3;
+      } else if (length === 0xfe) {
+        if (src[p + 4] | src[p + 5] | src[p + 6] | src[p + 7]) throw new Error('a value longer than 4 GiB');
+        length = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16)) + src[p + 3] * 0x1000000;
+        p += 8;
+      } else throw new Error('a row packet holds an invalid length');
+    }
+    if (p + length > end) throw new Error('a row packet ends inside a value');
+    out[o++] = tag;
+    // varint (LEB128) length: values here stay far below 2^28 (MAX_RECORD).
+    let v = length;
+    while (v >= 0x80) {
+      out[o++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[o++] = v;
+    // Values up to WORD_COPY_MAX are copied here: Buffer.copy makes a view object per call (on
+    // Node 20), and one per value filled the young generation (22 MiB per 1M rows), which
+    // raised the capture's peak RSS by ~8 MiB. Past 8 bytes, words beat a byte loop.
+    if (length <= 8) for (let j = 0; j < length; j++) out[o++] = src[p + j];
+    else if (length <= WORD_COPY_MAX) {
+      if (src !== this.source) {
+        this.source = src;
+        this.sourceView = new DataView(src.buffer, src.byteOffset, src.length);
+      }
+      const srcView = this.sourceView!;
+      const outView = this.frameView;
+      let j = 0;
+      for (; j + 8 <= length; j += 8) {
+        outView.setUint32(o + j, srcView.getUint32(p + j));
+        outView.setUint32(o + j + 4, srcView.getUint32(p + j + 4));
+      }
+      for (; j < length; j++) out[o + j] = src[p + j];
+      o += length;
+    } else {
+      src.copy(out, o, p, p + length);
+      o += length;
+    }
+    this.out = o;
+    return p + length;
+  }
+
+  /** A column definition packet: how its binary values become text (null: not reproduced here). */
+  private columnDefinition(bytes: Uint8Array, start: number, end: number): BinaryColumn | null {
+    let p = start;
+    // catalog, schema, table, original table, name, original name
+    for (let k = 0; k < 6; k++) {
+      const s = lengthAt(bytes, p, end);
+      p = s.next + s.value;
+    }
+    if (this.protocol.extendedMetadata) {
+      const x = lengthAt(bytes, p, end);
+      p = x.next + x.value;
+    }
+    p = lengthAt(bytes, p, end).next; // length of the fixed fields
+    if (p + 10 > end) throw new Error('a column definition ends early');
+    const type = bytes[p + 6];
+    const flags = bytes[p + 7] | (bytes[p + 8] << 8);
+    const decimals = bytes[p + 9];
+    return binaryColumnOf(type, flags, decimals);
+  }
+
+  /** Writes one binary-protocol row's cells (the text each value has in the text protocol). */
+  private binaryRow(src: Buffer, start: number, end: number): void {
+    const tags = this.tags;
+    const columns = this.binary!;
+    const width = tags.length;
+    const nulls = start + 1;
+    let p = nulls + ((width + 9) >> 3);
+    if (src[start] !== 0x00 || p > end) throw new Error('a binary row packet is malformed');
+    // Per cell a tag and varint more than its length prefix, or up to 64 bytes of made text.
+    const bound = end - start + 66 * width;
+    if (this.at + bound > this.frame.length) this.room(bound);
+    const out = this.frame;
+    const decoded = this.decoded;
+    let o = this.at;
     for (let k = 0; k < width; k++) {
-      if (p >= end) throw new Error('a row packet ends before its last value');
-      let length = src[p++];
-      if (length >= 0xfb) {
-        if (length === 0xfb) {
-          out[o++] = 0; // CellTag.Null
-          continue;
-        }
-        if (length === 0xfc) {
-          length = src[p] | (src[p + 1] << 8);
-          p += 2;
-        } else if (length === 0xfd) {
-          length = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16);
-          p += 3;
-        } else if (length === 0xfe) {
-          if (src[p + 4] | src[p + 5] | src[p + 6] | src[p + 7]) throw new Error('a value longer than 4 GiB');
-          length = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16)) + src[p + 3] * 0x1000000;
-          p += 8;
-        } else throw new Error('a row packet holds an invalid length');
+      const bit = k + 2;
+      if (src[nulls + (bit >> 3)] & (1 << (bit & 7))) {
+        out[o++] = 0; // CellTag.Null
+        continue;
       }
-      if (p + length > end) throw new Error('a row packet ends inside a value');
-      out[o++] = tags[k];
-      // varint (LEB128) length: values here stay far below 2^28 (MAX_RECORD).
-      let v = length;
-      while (v >= 0x80) {
-        out[o++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
+      const column = columns[k];
+      if (column.decode !== Decode.Bytes) {
+        // Text made here is ASCII and shorter than 128 bytes: one varint byte.
+        decodeValue(column, src, p, end, out, o + 2, decoded);
+        out[o] = tags[k];
+        out[o + 1] = decoded[0];
+        o += 2 + decoded[0];
+        p = decoded[1];
+        continue;
       }
-      out[o++] = v;
-      // Values up to WORD_COPY_MAX are copied here: Buffer.copy makes a view object per call (on
-      // Node 20), and one per value filled the young generation (22 MiB per 1M rows), which
-      // raised the capture's peak RSS by ~8 MiB. Past 8 bytes, words beat a byte loop.
-      if (length <= 8) for (let j = 0; j < length; j++) out[o++] = src[p + j];
-      else if (length <= WORD_COPY_MAX) {
-        let j = 0;
-        for (; j + 8 <= length; j += 8) {
-          outView.setUint32(o + j, srcView.getUint32(p + j));
-          outView.setUint32(o + j + 4, srcView.getUint32(p + j + 4));
-        }
-        for (; j < length; j++) out[o + j] = src[p + j];
-        o += length;
-      } else {
-        src.copy(out, o, p, p + length);
-        o += length;
-      }
-      p += length;
+      this.out = o;
+      p = this.value(src, p, end, tags[k]);
+      o = this.out;
     }
     if (p !== end) throw new Error('a row packet holds more values than the result has columns');
     this.at = o;
@@ -398,6 +587,7 @@ export class RawRows {
       p = lengthAt(bytes, p, end).next;
     } else p += 2;
     if (p + 2 <= end) this.onStatus?.(bytes[p] | (bytes[p + 1] << 8));
+    this.closeStatement();
     this.emit();
     this.phase = Phase.Done;
     this.ended = true;
@@ -415,10 +605,18 @@ export class RawRows {
       p += 6;
     }
     const message = Buffer.from(bytes.subarray(p, end)).toString('utf8');
+    this.closeStatement();
     this.phase = Phase.Done;
     this.failure = new ServerError(`(${code}) ${message}`, code, sqlState);
     this.giveBack(chunk, next);
     this.signal();
+  }
+
+  /** COM_STMT_CLOSE (no answer) for a prepared statement. */
+  private closeStatement(): void {
+    if (this.statement < 0) return;
+    this.command(COM_STMT_CLOSE, this.statementBody([]));
+    this.statement = -1;
   }
 
   /** Gives the socket back to the driver, with the bytes from `from` on. */

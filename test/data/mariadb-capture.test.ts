@@ -7,7 +7,7 @@ import { DataTypes } from 'sequelize';
 import { createTestDatabase } from '../apps/databases.js';
 import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
-import { capturePlan, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
+import { capturePlan, setMariaBinaryReads, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
 import { describeModels } from '../../src/data/manifest.js';
 import { acquireConnection } from '../../src/data/mariadb-connection.js';
 import { collect } from '../../src/io/memory.js';
@@ -81,26 +81,30 @@ test('packed capture reads the same cells as the per-value path', async () => {
     }
     await s.query(`INSERT INTO mixed (id, tiny, small, num, big, money, dbl, flt, day, at, clock, name, code, latin, body, \`long\`, latinLong, bin, state, notNull, meta, yr, stamp) VALUES ${rows.join(', ')}`);
     // The driver paths (packed or per value) and the socket reader (src/data/mariadb-rows.ts).
-    const run = async (packed: boolean, raw = false) => {
+    const run = async (packed: boolean, raw = false, binary = true) => {
       setMariaServerEncoding(packed);
       setMariaRawReads(raw);
+      setMariaBinaryReads(binary);
       try {
         return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
       } finally {
         setMariaServerEncoding(true);
         setMariaRawReads(true);
+        setMariaBinaryReads(true);
       }
     };
     const compare = async () => {
       const perValue = await run(false);
       const packed = await run(true);
       const viaSocket = await run(false, true);
+      const viaSocketText = await run(false, true, false);
       assert.is(perValue.rows, 300);
       assert.is(packed.rows, 300);
       assert.is(viaSocket.rows, 300);
       assert.ok(perValue.cells.length > 300 * 20);
       assert.ok(packed.cells.equals(perValue.cells), 'packed and per-value cells differ');
       assert.ok(viaSocket.cells.equals(perValue.cells), 'socket reader and per-value cells differ');
+      assert.ok(viaSocketText.cells.equals(perValue.cells), 'socket reader (text protocol) and per-value cells differ');
     };
     const planOf = async () => {
       const { conn, release } = await acquireConnection(s, 'SELECT');

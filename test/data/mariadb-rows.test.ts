@@ -8,16 +8,18 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Duplex } from 'node:stream';
 import { DataTypes, QueryTypes } from 'sequelize';
-import { RawRows, ServerError, rawSocketOf } from '../../src/data/mariadb-rows.js';
+import { RawRows, ServerError, rawResults, rawSocketOf } from '../../src/data/mariadb-rows.js';
 import { acquireConnection } from '../../src/data/mariadb-connection.js';
 import { createTestDatabase } from '../apps/databases.js';
 import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
-import { setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
+import { setMariaBinaryReads, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
+import { doubleAt, doubleText } from '../../src/data/mariadb-binary.js';
 import { collect } from '../../src/io/memory.js';
 import { cellsOf, serviceAvailable } from './helpers.js';
 
 const HEAD = 9;
+const proto = (eofDeprecated: boolean) => ({ eofDeprecated, extendedMetadata: false, cacheMetadata: false });
 
 function lenenc(n: number): number[] {
   if (n < 0xfb) return [n];
@@ -138,7 +140,7 @@ test('values of every length prefix, NULLs and empty values, the socket cut at e
     for (const size of [1, 2, 3, 4, 5, 7, 13, 64, 255, 256, 1000, 4096, 65536, wire.length]) {
       const { socket, sent, driver, handler } = fakeSocket();
       let status = -1;
-      const reader = new RawRows(tags, eofDeprecated, HEAD, 1024, (s) => (status = s));
+      const reader = new RawRows(tags, proto(eofDeprecated), HEAD, 1024, (s) => (status = s));
       const got = await readAll(reader, socket, wire, size);
       assert.is(got.rows, rows.length, `rows, chunks of ${size}`);
       assert.ok(got.cells.equals(cells), `cells, chunks of ${size}, eofDeprecated ${eofDeprecated}`);
@@ -157,7 +159,7 @@ test('frames end at rows and stay near the batch size; a larger row gets a frame
   const { wire, cells } = answer(rows, 2, [1, 1], true, tail);
   const { socket } = fakeSocket();
   const frames: { length: number; rows: number }[] = [];
-  const reader = new RawRows([1, 1], true, HEAD, 8192);
+  const reader = new RawRows([1, 1], proto(true), HEAD, 8192);
   reader.start(socket, 'SELECT 1');
   socket.push(wire);
   const parts: Buffer[] = [];
@@ -180,7 +182,7 @@ test('a row over 16 MiB (split packets), and a row of exactly 0xFFFFFF bytes (an
   const { wire, cells } = answer(rows, 1, [2], true, tail);
   for (const size of [65536, 99_991, 1 << 20]) {
     const { socket, driver } = fakeSocket();
-    const reader = new RawRows([2], true, HEAD, 256 << 10);
+    const reader = new RawRows([2], proto(true), HEAD, 256 << 10);
     const got = await readAll(reader, socket, wire, size);
     assert.is(got.rows, 4);
     assert.ok(got.cells.equals(cells), `cells, chunks of ${size}`);
@@ -201,7 +203,7 @@ test('values of every length from 0 to 600 bytes (the byte, word and native copi
   const { wire, cells } = answer(rows, 2, [1, 2], true, tail);
   for (const size of [7, 1000, 65536, wire.length]) {
     const { socket } = fakeSocket();
-    const got = await readAll(new RawRows([1, 2], true, HEAD, 4096), socket, wire, size);
+    const got = await readAll(new RawRows([1, 2], proto(true), HEAD, 4096), socket, wire, size);
     assert.is(got.rows, rows.length);
     assert.ok(got.cells.equals(cells), `cells, chunks of ${size}`);
   }
@@ -233,7 +235,7 @@ test('values of 33-512 bytes make no JS object each (one per value filled the yo
   for (let i = 0; i < 100_000; i++) rows.push([Buffer.from('x'.repeat(33 + (i % 480)))]);
   const { wire, cells } = answer(rows, 1, [1], true, tail);
   const { socket } = fakeSocket();
-  const reader = new RawRows([1], true, HEAD, 256 << 10);
+  const reader = new RawRows([1], proto(true), HEAD, 256 << 10);
   reader.start(socket, 'SELECT 1');
   socket.push(wire);
   let length = 0;
@@ -258,7 +260,7 @@ test('an error packet ends the read with the server message and gives the socket
   const wire2 = Buffer.concat([wire.subarray(0, wire.length - 11), Buffer.from([err.length, 0, 0, 9]), err, tail]);
   for (const size of [1, 5, 64, wire2.length]) {
     const { socket, driver, handler } = fakeSocket();
-    const reader = new RawRows([1], true, HEAD, 1024);
+    const reader = new RawRows([1], proto(true), HEAD, 1024);
     let message = '';
     try {
       await readAll(reader, socket, wire2, size);
@@ -279,13 +281,45 @@ test('a malformed row fails the read and closes the socket', async () => {
   const { wire } = answer([[Buffer.from('1'), Buffer.from('2')]], 2, [1, 1], true, tail);
   const { socket } = fakeSocket();
   // The reader expects one column where the server sends two.
-  const reader = new RawRows([1], true, HEAD, 1024);
+  const reader = new RawRows([1], proto(true), HEAD, 1024);
   const failed = readAll(reader, socket, wire, 7).then(
     () => '',
     (e: Error) => e.message,
   );
   assert.match(await failed, /returned 2 columns, expected 1/);
   assert.ok(socket.destroyed);
+});
+
+test('doubles print as the server prints them', () => {
+  // Texts the server's text protocol sent for these values (mariadb 10.11).
+  const cases: [number, string][] = [
+    [1e15, '1e15'], [1e16, '1e16'], [123456789012345680, '1.2345678901234568e17'], [0.1, '0.1'], [1.5e-7, '0.00000015'],
+    [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e308'], [100, '100'], [1234567.5, '1234567.5'],
+    [0.1 + 0.2, '0.30000000000000004'], [1 / 3, '0.3333333333333333'], [1e-5, '0.00001'], [1e14, '100000000000000'],
+    [0, '0'], [1e21, '1e21'], [12345678901234567, '1.2345678901234568e16'], [2e-7, '0.0000002'], [-2e-7, '-0.0000002'], [-1e15, '-1e15'],
+  ];
+  for (const [x, text] of cases) assert.is(doubleText(x), text, String(x));
+});
+
+test('real server: by default a table with a floating-point column is read as binary rows, others as text', async () => {
+  // Before any test here sets setMariaBinaryReads: this is the default.
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb');
+  try {
+    const s = db.sequelize;
+    s.define('Flt', { id: { type: DataTypes.INTEGER, primaryKey: true }, f: DataTypes.FLOAT }, { timestamps: false, tableName: 'flt' });
+    s.define('Whole', { id: { type: DataTypes.INTEGER, primaryKey: true }, n: DataTypes.STRING }, { timestamps: false, tableName: 'whole' });
+    await s.sync();
+    await s.query(`INSERT INTO flt VALUES (1, 0.5), (2, NULL)`);
+    await s.query(`INSERT INTO whole VALUES (1, 'a')`);
+    const before = { ...rawResults };
+    const { rows } = await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+    assert.is(rows, 3);
+    assert.is(rawResults.binary, before.binary + 1, 'the FLOAT table as binary rows');
+    assert.is(rawResults.text, before.text + 1, 'the other table as text rows');
+  } finally {
+    await db.drop();
+  }
 });
 
 test('real server: the socket reader and the driver read the same cells (all bytes, large rows, empty table)', async () => {
@@ -318,14 +352,16 @@ test('real server: the socket reader and the driver read the same cells (all byt
     const large = Math.min(5 << 20, Math.floor(Number(p) / 3));
     await s.query(`INSERT INTO wide (id, bin, text) VALUES (4, RANDOM_BYTES(1024), REPEAT('ü', ${Math.floor(large / 2)})), (5, REPEAT(X'FB', ${large}), 'x')`);
     for (let id = 6; id < 2000; id++) await s.query(`INSERT INTO wide (id, big, at, text) VALUES (${id}, ${id * 7919}, '2024-01-01 00:00:00.${String(id).padStart(6, '0')}', REPEAT('t', ${id % 300}))`);
-    const run = async (raw: boolean, packed: boolean) => {
+    const run = async (raw: boolean, packed: boolean, binary = true) => {
       setMariaRawReads(raw);
       setMariaServerEncoding(packed);
+      setMariaBinaryReads(binary);
       try {
         return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
       } finally {
         setMariaRawReads(true);
         setMariaServerEncoding(true);
+        setMariaBinaryReads(true);
       }
     };
     {
@@ -334,14 +370,173 @@ test('real server: the socket reader and the driver read the same cells (all byt
       assert.ok(rawSocketOf(conn), 'no socket reader on a mariadb connection');
       await release();
     }
+    const before = { ...rawResults };
     const viaSocket = await run(true, true);
+    // wide (a FLOAT column): binary rows; empty (no floating-point column): text rows.
+    assert.equal(rawResults, { binary: before.binary + 1, text: before.text + 1 }, 'wide read as binary rows, empty as text');
+    const viaSocketText = await run(true, true, false);
     const perValue = await run(false, false);
     const packed = await run(false, true);
     assert.is(viaSocket.rows, 1999);
     assert.is(perValue.rows, 1999);
     assert.ok(viaSocket.cells.length > 2 * large);
     assert.ok(viaSocket.cells.equals(perValue.cells), 'socket reader and per-value driver path differ');
+    assert.ok(viaSocketText.cells.equals(perValue.cells), 'socket reader (text protocol) and per-value driver path differ');
     assert.ok(viaSocket.cells.equals(packed.cells), 'socket reader and packed path differ');
+  } finally {
+    await db.drop();
+  }
+});
+
+test('real server: binary-protocol doubles, integers and temporal values read as the text protocol sends them', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb');
+  try {
+    const s = db.sequelize;
+    s.define('Num', {
+      id: { type: DataTypes.INTEGER, primaryKey: true },
+      d: DataTypes.DOUBLE,
+      f: DataTypes.FLOAT,
+      t: DataTypes.TINYINT,
+      u: DataTypes.INTEGER.UNSIGNED,
+      b: DataTypes.BIGINT.UNSIGNED,
+      m: DataTypes.MEDIUMINT,
+      day: DataTypes.DATEONLY,
+      at0: DataTypes.DATE,
+      at3: DataTypes.DATE(3),
+      clock: DataTypes.TIME,
+      yr: DataTypes.INTEGER,
+    }, { timestamps: false, tableName: 'num' });
+    await s.sync();
+    await s.query('ALTER TABLE num MODIFY yr YEAR NULL, MODIFY clock TIME(4) NULL');
+    const view = new DataView(new ArrayBuffer(8));
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const rows: string[] = [];
+    const specials = [0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e15, 1e16, 1e-15, 1e-14, 1.5e-7, 123456789012345680, 0.1, 1e21, 99999999999999.99, 999999999999999.9, 1e-7];
+    for (let i = 0; i < 3000; i++) {
+      let d: number;
+      if (i < specials.length) d = specials[i];
+      else if (i % 3 === 0) d = (next() - 2 ** 31) * 10 ** ((next() % 40) - 20);
+      else {
+        do {
+          view.setUint32(0, next());
+          view.setUint32(4, next());
+          d = view.getFloat64(0);
+        } while (!Number.isFinite(d));
+      }
+      const n = (v: string) => (next() % 7 === 0 ? 'NULL' : v);
+      const two = (v: number) => String(v).padStart(2, '0');
+      rows.push(`(${i}, ${n(Object.is(d, -0) ? '-0e0' : String(d))}, ${n(String(Math.fround((next() % 2000000) / 7)))}, ${n(String((next() % 256) - 128))}, ${n(String(next()))}, ${n(String((BigInt(next()) << 32n) | BigInt(next())))}, ${n(String((next() % 16777216) - 8388608))}, ${n(`'${1000 + (next() % 9000)}-${two(1 + (next() % 12))}-${two(1 + (next() % 28))}'`)}, ${n(`'2024-02-29 ${two(next() % 24)}:${two(next() % 60)}:${two(next() % 60)}'`)}, ${n(`'1970-01-01 00:00:01.${String(next() % 1000).padStart(3, '0')}'`)}, ${n(`'${next() % 2 ? '-' : ''}${next() % 839}:${two(next() % 60)}:${two(next() % 60)}.${String(next() % 10000).padStart(4, '0')}'`)}, ${n(String(next() % 3 ? 1901 + (next() % 255) : 0))})`);
+    }
+    await s.query(`INSERT INTO num VALUES ${rows.join(', ')}`);
+    // Zero dates the server keeps when strict mode allows.
+    await s.query("SET SESSION sql_mode = ''");
+    await s.query("INSERT INTO num (id, day, at0, at3, clock) VALUES (5000, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '00:00:00')");
+    const run = async (binary: boolean) => {
+      setMariaBinaryReads(binary);
+      try {
+        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+      } finally {
+        setMariaBinaryReads(true);
+      }
+    };
+    const before = { ...rawResults };
+    const binary = await run(true);
+    assert.equal(rawResults, { binary: before.binary + 1, text: before.text }, 'the table was read as binary rows');
+    const text = await run(false);
+    assert.is(rawResults.text, before.text + 1);
+    assert.is(binary.rows, 3001);
+    assert.ok(binary.cells.equals(text.cells), 'binary-protocol and text-protocol cells differ');
+  } finally {
+    await db.drop();
+  }
+});
+
+/** 100,000 doubles from random bits (subnormals and all), with ±0, integers, short decimals, and the neighbours of powers of ten and two. */
+function manyDoubles(): number[] {
+  const view = new DataView(new ArrayBuffer(8));
+  let seed = 424242;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const out: number[] = [0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308];
+  const near = (x: number, steps: number) => {
+    view.setFloat64(0, x);
+    view.setBigUint64(0, view.getBigUint64(0) + BigInt(steps));
+    return view.getFloat64(0);
+  };
+  for (let e = -8; e <= 18; e++) for (const j of [-2, -1, 0, 1, 2]) out.push(near(10 ** e, j));
+  for (let e = -30; e <= 60; e += 3) for (const j of [-1, 0, 1]) out.push(near(2 ** e, j));
+  while (out.length < 100_000) {
+    const kind = next() % 5;
+    let d: number;
+    if (kind === 0 || kind === 1) {
+      do {
+        view.setUint32(0, next());
+        view.setUint32(4, next());
+        d = view.getFloat64(0);
+      } while (!Number.isFinite(d));
+    } else if (kind === 2) d = (next() - 2 ** 31) * 10 ** ((next() % 40) - 20);
+    else if (kind === 3) d = (next() % 10_000_000) / 10 ** (next() % 9);
+    else d = near([1e15, 1e16, 1e17, 1e-6, 1e-5][next() % 5], (next() % 2001) - 1000) * (next() % 2 ? 1 : -1);
+    out.push(d);
+  }
+  return out;
+}
+
+test('doubleAt writes the bytes of doubleText (100,000 doubles)', () => {
+  const src = new Uint8Array(8);
+  const view = new DataView(src.buffer);
+  const out = new Uint8Array(400);
+  for (const x of manyDoubles()) {
+    view.setFloat64(0, x, true);
+    const end = doubleAt(out, 0, src, 0);
+    assert.is(Buffer.from(out.subarray(0, end)).toString('latin1'), doubleText(x), String(x));
+  }
+});
+
+test('doubleAt makes no JS object per plain double (a boxed argument per value raised the peak memory)', async () => {
+  // Prices like the bench's (n / 7 with 4 decimals): the plain-decimal path, once optimized.
+  const src = new Uint8Array(8);
+  const view = new DataView(src.buffer);
+  const out = new Uint8Array(64);
+  const write = (from: number, to: number) => {
+    for (let n = from; n < to; n++) {
+      view.setFloat64(0, Math.round((n / 7) * 1e4) / 1e4, true);
+      doubleAt(out, 0, src, 0);
+    }
+  };
+  write(1, 50_000); // warm-up: the interpreter boxes every intermediate double
+  const allocated = await heapAllocated(async () => write(50_000, 250_000));
+  // A boxed double (and a boxed word >= 2^30 half the time) per call is ~5 MiB here.
+  assert.ok(allocated < 2 << 20, `${(allocated / 1048576).toFixed(1)} MiB of JS objects for 200,000 doubles`);
+});
+
+test('real server: 100,000 doubles read as binary rows equal the text the server sends', async () => {
+  if (!(await serviceAvailable('mariadb'))) return;
+  const db = await createTestDatabase('mariadb');
+  try {
+    const s = db.sequelize;
+    s.define('Dbl', { id: { type: DataTypes.INTEGER, primaryKey: true }, d: DataTypes.DOUBLE }, { timestamps: false, tableName: 'dbl' });
+    await s.sync();
+    const doubles = manyDoubles();
+    for (let i = 0; i < doubles.length; i += 10_000) {
+      const values = doubles.slice(i, i + 10_000).map((d, j) => `(${i + j}, ${Object.is(d, -0) ? '-0e0' : String(d)})`);
+      await s.query(`INSERT INTO dbl VALUES ${values.join(', ')}`);
+    }
+    const run = async (binary: boolean) => {
+      setMariaBinaryReads(binary);
+      try {
+        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
+      } finally {
+        setMariaBinaryReads(true);
+      }
+    };
+    const before = { ...rawResults };
+    const binary = await run(true);
+    assert.is(rawResults.binary, before.binary + 1);
+    const text = await run(false);
+    assert.is(binary.rows, 100_000);
+    assert.ok(binary.cells.equals(text.cells), 'binary-protocol and text-protocol cells differ');
   } finally {
     await db.drop();
   }
