@@ -7,6 +7,7 @@
 // varint length, the same bytes. Packets of 16 MiB - 1 (0xFFFFFF) continue in the next one.
 import type { Duplex } from 'node:stream';
 import { MAX_RECORD } from './format.js';
+import { FrameQueue } from './frame-queue.js';
 import { binaryColumnOf, decodeValue, Decode, type BinaryColumn } from './mariadb-binary.js';
 
 const MAX_PHYSICAL = 0xffffff;
@@ -120,10 +121,7 @@ export class RawRows {
   private readonly onError = (e: Error) => this.fail(e);
   private paused = false;
   private detached = true;
-  private ended = false;
-  private failure: Error | null = null;
-  private wake: (() => void) | null = null;
-  private readonly ready: CellFrame[] = [];
+  private readonly ready = new FrameQueue<CellFrame>(() => this.resumeIfRoom());
   // Packet state across chunks: header bytes read, body bytes left of the current physical packet.
   private readonly header = new Uint8Array(4);
   private headerAt = 0;
@@ -239,20 +237,15 @@ export class RawRows {
   }
 
   /** The next frame of whole rows; null after the last. */
-  async next(): Promise<CellFrame | null> {
-    for (;;) {
-      const frame = this.ready.shift();
-      if (frame) {
-        if (this.paused && this.ready.length < this.maxReady && !this.detached) {
-          this.paused = false;
-          this.socket!.resume();
-        }
-        return frame;
-      }
-      if (this.failure) throw this.failure;
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
+  next(): Promise<CellFrame | null> {
+    return this.ready.next();
+  }
+
+  /** After the consumer took a frame: the socket reads on once there is room again. */
+  private resumeIfRoom(): void {
+    if (this.paused && this.ready.length < this.maxReady && !this.detached) {
+      this.paused = false;
+      this.socket!.resume();
     }
   }
 
@@ -266,15 +259,10 @@ export class RawRows {
     this.socket.destroy();
   }
 
-  private signal(): void {
-    this.wake?.();
-  }
-
   private fail(error: Error): void {
-    if (this.failure || this.ended) return;
-    this.failure = error;
+    if (this.ready.settled) return;
+    this.ready.fail(error);
     this.abandon();
-    this.signal();
   }
 
   private unhook(): void {
@@ -575,7 +563,6 @@ export class RawRows {
     this.frameView = new DataView(this.frame.buffer);
     this.at = this.head;
     this.rows = 0;
-    this.signal();
   }
 
   private endOfRows(bytes: Uint8Array, start: number, end: number, chunk: Buffer, next: number): void {
@@ -590,9 +577,8 @@ export class RawRows {
     this.closeStatement();
     this.emit();
     this.phase = Phase.Done;
-    this.ended = true;
+    this.ready.end();
     this.giveBack(chunk, next);
-    this.signal();
     this.onEnd?.();
   }
 
@@ -607,9 +593,8 @@ export class RawRows {
     const message = Buffer.from(bytes.subarray(p, end)).toString('utf8');
     this.closeStatement();
     this.phase = Phase.Done;
-    this.failure = new ServerError(`(${code}) ${message}`, code, sqlState);
+    this.ready.fail(new ServerError(`(${code}) ${message}`, code, sqlState));
     this.giveBack(chunk, next);
-    this.signal();
   }
 
   /** COM_STMT_CLOSE (no answer) for a prepared statement. */

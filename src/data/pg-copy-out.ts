@@ -9,6 +9,7 @@
 // is skipped; an ErrorResponse, and every byte after CopyDone, go back to pg's own parser, which
 // then calls handleError / handleCommandComplete / handleReadyForQuery on this object.
 import type { Readable } from 'node:stream';
+import { FrameQueue } from './frame-queue.js';
 
 const MSG_COPY_DATA = 0x64; // 'd'
 const MSG_COPY_DONE = 0x63; // 'c'
@@ -36,10 +37,7 @@ export class CopyOut {
   private readonly onReadable = () => this.pump();
   private pumping = false;
   private detached = false;
-  private ended = false;
-  private failure: Error | null = null;
-  private wake: (() => void) | null = null;
-  private readonly ready: CopyFrame[] = [];
+  private readonly ready = new FrameQueue<CopyFrame>(() => this.pump()); // the queue has room again
   // Message decoder state across chunks: header bytes read (code + u32 length), body bytes left.
   private readonly header = new Uint8Array(5);
   private headerAt = 0;
@@ -74,28 +72,14 @@ export class CopyOut {
   }
 
   /** The next frame of whole rows; null after the last. */
-  async next(): Promise<CopyFrame | null> {
-    for (;;) {
-      const frame = this.ready.shift();
-      if (frame) {
-        this.pump(); // the queue has room again
-        return frame;
-      }
-      if (this.failure) throw this.failure;
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
+  next(): Promise<CopyFrame | null> {
+    return this.ready.next();
   }
 
   /** Stops reading the socket (the connection is thrown away by its owner). */
   abandon(): void {
     if (this.connection && !this.detached) this.connection.stream.removeListener('readable', this.onReadable);
     this.detached = true;
-  }
-
-  private signal(): void {
-    this.wake?.();
   }
 
   private pump(): void {
@@ -223,8 +207,7 @@ export class CopyOut {
     if (this.code !== MSG_COPY_DONE) return false; // CopyOutResponse, notices, parameter status
     this.emit();
     this.detach(chunk, next);
-    this.ended = true;
-    this.signal();
+    this.ready.end();
     return true;
   }
 
@@ -247,7 +230,6 @@ export class CopyOut {
     this.frame = new Uint8Array(this.head + this.batchBytes);
     this.at = this.head;
     this.rows = 0;
-    this.signal();
   }
 
   /** Gives the socket back to pg's parser, with the bytes from `from` on. */
@@ -263,9 +245,8 @@ export class CopyOut {
   }
 
   handleError(error: Error): void {
-    this.failure = error;
+    this.ready.fail(error);
     this.abandon();
-    this.signal();
   }
 
   handleCommandComplete(): void {}
