@@ -14,8 +14,8 @@
 // out (psql ... > /dev/null, one table after another and all at once) and a bare `node -e ''`.
 // DBS_TRACE=1 on a single `dbs backup` prints where its time goes (see src/pipeline/trace.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sequelize } from 'sequelize';
@@ -31,6 +31,7 @@ const PASS = 'bench passphrase';
 const work = mkdtempSync(join(tmpdir(), 'dbs-bench-pipeline-'));
 const PG = ['-h', '127.0.0.1', '-U', 'postgres'];
 const tag = `${process.pid}`;
+const cores = availableParallelism();
 const TABLES = ['bench_users', 'bench_orders', 'bench_events'];
 
 function psql(database: string, sql: string): void {
@@ -97,9 +98,10 @@ async function createDatabase(name: string, rows: number, fill: boolean): Promis
 }
 
 /** Runs a command under GNU time: wall seconds and peak RSS (MiB) of the process tree's largest member. */
-function timed(command: string, options: { input?: string; cwd?: string } = {}): { seconds: number; peakMiB: number; stderr: string } {
+function timed(command: string, options: { input?: string; cwd?: string } = {}): { seconds: number; peakMiB: number; stderr: string; cpu: number; serverCpu: number } {
   const out = join(work, 'time.txt');
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'sh', '-c', command], {
+  const server0 = postgresCpu();
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', '-o', out, 'sh', '-c', command], {
     cwd: options.cwd ?? work,
     input: options.input,
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -107,8 +109,38 @@ function timed(command: string, options: { input?: string; cwd?: string } = {}):
     maxBuffer: 1 << 26,
   });
   if (result.status !== 0) throw new Error(`${command} failed (${result.status}): ${result.stderr?.toString().slice(-2000)}`);
-  const [seconds, kib] = readFileSync(out, 'utf8').trim().split(/\s+/).map(Number);
-  return { seconds, peakMiB: kib / 1024, stderr: result.stderr.toString() };
+  const serverCpu = postgresCpu() - server0;
+  const [seconds, kib, user, system] = readFileSync(out, 'utf8').trim().split(/\s+/).map(Number);
+  return { seconds, peakMiB: kib / 1024, stderr: result.stderr.toString(), cpu: user + system, serverCpu };
+}
+
+/**
+ * CPU seconds used so far by the PostgreSQL server on this machine: every live postgres process,
+ * plus what the postmaster has collected from its exited children (the backends of finished
+ * connections). NaN where /proc cannot tell (not Linux, or the server runs elsewhere).
+ */
+function postgresCpu(): number {
+  try {
+    const ticks = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[11..14] = utime stime cutime cstime (stat fields 14-17)
+      total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+    return total > 0 ? total / ticks : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 const dbs = `${process.execPath} ${join(root, 'bin/dbs.js')}`;
@@ -165,6 +197,7 @@ async function main(): Promise<void> {
   const copies: ReturnType<typeof timed>[] = [];
   const parallelCopies: ReturnType<typeof timed>[] = [];
   const bareNode: ReturnType<typeof timed>[] = [];
+  const leastBackups: ReturnType<typeof timed>[] = [];
   const copyOut = (table: string) => `psql -d ${src} -c 'COPY ${table} TO STDOUT' > /dev/null`;
   for (let i = 0; i < RUNS; i++) {
     dumps.push(timed(`pg_dump -Fc -d ${src} -f ${dump}`));
@@ -173,9 +206,13 @@ async function main(): Promise<void> {
     copies.push(timed(TABLES.map(copyOut).join(' && ')));
     parallelCopies.push(timed(`${TABLES.map((t) => `${copyOut(t)} &`).join(' ')} wait`));
     bareNode.push(timed(`${process.execPath} -e ''`));
+    leastBackups.push(timed(`${process.execPath} ${join(root, 'bench/floor-child.mjs')} ${src}.config.mjs`));
   }
   const best = (runs: ReturnType<typeof timed>[]) => ({
     seconds: Math.min(...runs.map((r) => r.seconds)),
+    /** Least CPU seconds of a run: this process tree, and the PostgreSQL server meanwhile. */
+    cpu: Math.min(...runs.map((r) => r.cpu)),
+    serverCpu: Math.min(...runs.map((r) => r.serverCpu)),
     peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
     all: runs.map((r) => fmt(r.seconds, 2)).join(' '),
   });
@@ -188,6 +225,12 @@ async function main(): Promise<void> {
     row('floor: COPY TO STDOUT, table by table', s(one.seconds), `best of ${RUNS}; runs ${one.all}`);
     row(`floor: COPY TO STDOUT, ${TABLES.length} tables at once`, s(all.seconds), `best of ${RUNS}; runs ${all.all}`);
     row("floor: node -e ''", s(best(bareNode).seconds), `best of ${RUNS}; runs ${best(bareNode).all}`);
+    // bench/floor-child.mjs: node + the app's config + capture + DEFLATE-1 on the thread pool, bytes
+    // thrown away; no Argon2id, encryption, hashes, parity, file or verification.
+    const least = best(leastBackups);
+    row('floor: node, load app, capture, deflate-1 only', s(least.seconds), `best of ${RUNS}; runs ${least.all}`);
+    row('  ... its CPU: node + PostgreSQL server', s(least.cpu + least.serverCpu),
+      `${s(least.cpu)} + ${s(least.serverCpu)} (least of ${RUNS}); on ${cores} cores at least ${s((least.cpu + least.serverCpu) / cores)}`);
   };
   if (BACKUP_ONLY) {
     section('backup (wall time; peak memory of the process) -- DBS_BENCH_ONLY=backup');
@@ -231,6 +274,15 @@ async function main(): Promise<void> {
     ok: backup.seconds <= chainBackup / 3,
     text: `<= chain / 3 (${s(chainBackup / 3)})`,
   });
+  // Whether chain / 3 is reachable at all here: the least-work floor above does a fraction of a
+  // backup's work; if it alone takes longer than chain / 3, no backup of this app can meet it.
+  // Its CPU time over the cores is a bound no parallelism gets under.
+  const least = best(leastBackups);
+  const bound = Math.max(least.seconds, (least.cpu + least.serverCpu) / cores);
+  row('  ... the least-work floor against chain / 3', `${fmt(bound / (chainBackup / 3), 2)}x`,
+    `floor ${s(least.seconds)} wall, ${s((least.cpu + least.serverCpu) / cores)} CPU over ${cores} cores, vs chain / 3 ${s(chainBackup / 3)}: ` +
+    (bound > chainBackup / 3 ? 'the floor alone takes longer, out of reach here' : 'the floor is faster'));
+  row('  ... dbs backup CPU: node + PostgreSQL server', s(backup.cpu + backup.serverCpu), `${s(backup.cpu)} + ${s(backup.serverCpu)} (least of ${RUNS})`);
   row('  ... peak memory', mib(backup.peakMiB), '', { ok: backup.peakMiB < 256, text: '< 256 MiB' });
 
   section('restore (wall time; peak memory of the process)');
