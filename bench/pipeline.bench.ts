@@ -11,7 +11,9 @@
 // DBS_BENCH_ONLY=backup (while iterating on backup speed): only pg_dump -Fc against dbs backup,
 // without the chain, the restores, the tenth-size database and the compression stage.
 // The floor under any backup, measured in the same loop: the server's time to COPY every table
-// out (psql ... > /dev/null, one table after another and all at once) and a bare `node -e ''`.
+// out (psql ... > /dev/null, one table after another and all at once), a bare `node -e ''`, and a
+// least-work program (bench/floor-child.mjs: node, the app, capture, DEFLATE-1, bytes dropped),
+// with the CPU time of each run in Node and in the PostgreSQL server.
 // DBS_TRACE=1 on a single `dbs backup` prints where its time goes (see src/pipeline/trace.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
