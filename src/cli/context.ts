@@ -25,6 +25,7 @@ export interface GlobalArgs {
   quiet?: boolean;
   passphrase?: string;
   passphraseStdin?: boolean;
+  threads?: number;
 }
 
 export class CliContext {

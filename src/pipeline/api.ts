@@ -42,7 +42,9 @@ import {
 import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type ProgressListener } from './logger.js';
 import { startRecordsCheck, type RecordsCheck } from './records-check.node.js';
 import { passphraseRecipients, type EarlySeal } from './seal.js';
+import { blockEngine, checkThreads, threadsFor } from './threads.node.js';
 import { trace } from './trace.js';
+import type { EngineFactory } from '../container/pool.node.js';
 
 export { startSealing, type EarlySeal } from './seal.js';
 
@@ -89,6 +91,12 @@ export interface BackupOptions extends CaptureSettings {
   compression?: CompressOptions;
   /** Where the second copy is spooled while writing; default: the output's directory, else the OS temp dir. */
   spoolDir?: string;
+  /**
+   * Threads for the hashes of the read-back verification, counting this one: default every core
+   * for files of 1 GiB or more, this thread alone below; 1 keeps it on this thread. (The blocks
+   * are written on this thread: the database read, not the block work, limits a backup.)
+   */
+  threads?: number;
   /**
    * An envelope whose sealing (the Argon2id derivation) was started earlier with startSealing(),
    * used once, when it was started for the same passphrase, KDF cost and recipients (otherwise a
@@ -195,15 +203,20 @@ class CheckProgress {
 
 async function withReader<T>(
   input: BackupInput,
-  work: (reader: ContainerReader, source: ByteSource) => Promise<T>,
+  work: (reader: ContainerReader, source: ByteSource, threads: { count: number; engine?: EngineFactory }) => Promise<T>,
   progress?: CheckProgress,
+  threads?: number,
 ): Promise<T> {
+  checkThreads(threads);
   const opened = await openInput(input);
   const source = progress ? progress.source(opened) : opened;
+  const count = threadsFor(opened.size, threads);
+  const engine = blockEngine(count);
   try {
-    const reader = await openContainer(source);
-    return await work(reader, source);
+    const reader = await openContainer(source, { engine });
+    return await work(reader, source, { count, engine });
   } finally {
+    await engine?.close();
     if (typeof input === 'string') await opened.close?.();
   }
 }
@@ -246,9 +259,11 @@ function failedBlocks(report: IntegrityReport): number[] {
  * record. The data key of the envelope just sealed is used (no second Argon2 derivation), so this
  * works for recipient-only backups too. Exported for tests; not part of the package's API.
  */
-export async function verifyWritten(source: ByteSource, sealed: Sealed, onProgress?: ProgressListener, records?: RecordsCheck): Promise<'decryption'> {
+export async function verifyWritten(
+  source: ByteSource, sealed: Sealed, onProgress?: ProgressListener, records?: RecordsCheck, engine?: EngineFactory,
+): Promise<'decryption'> {
   const progress = new CheckProgress('verify', onProgress);
-  const reader = await openContainer(progress.source(source));
+  const reader = await openContainer(progress.source(source), { engine });
   const meta = reader.meta;
   if (meta.length !== sealed.header.length || !meta.every((b, i) => b === sealed.header[i])) {
     throw new VerificationError('the security header read back from disk differs from the one written');
@@ -384,6 +399,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
   const started = performance.now();
   const logger = toLogger(options?.logger);
   if (options?.output) await checkTarget(options.output, options.overwrite);
+  checkThreads(options?.threads);
   const stats: CompressionStats = { rawBytes: 0, compressedBytes: 0, frames: 0, storedFrames: 0 };
   let sealed!: Sealed;
   const captured: CaptureSummary = { models: {}, files: 0, skippedFiles: [] };
@@ -427,9 +443,11 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
             trace('backup: verify starts');
             logger.debug(`written and fsynced after ${((writtenAt - started) / 1000).toFixed(2)} s; verifying`);
             const source = await fileSource(temp);
+            const engine = blockEngine(threadsFor(source.size, options.threads));
             try {
-              verified = await verifyWritten(source, sealed, options.onProgress, records);
+              verified = await verifyWritten(source, sealed, options.onProgress, records, engine);
             } finally {
+              await engine?.close();
               await source.close?.();
             }
             logger.debug(`verified in ${((performance.now() - writtenAt) / 1000).toFixed(2)} s`);
@@ -480,10 +498,17 @@ export interface ValidationReport {
   payloadBytes?: number;
   records?: number;
   envelope?: EnvelopeInfo;
+  /** Threads that did the block work (this one included). */
+  threads: number;
   summary(): string;
 }
 
 export interface ValidateOptions {
+  /**
+   * Threads for the block work (hashes, parity, healing), counting this one: default every core
+   * for files of 1 GiB or more, this thread alone below; 1 keeps it on this thread.
+   */
+  threads?: number;
   logger?: LoggerLike;
   onProgress?: ProgressListener;
 }
@@ -497,7 +522,7 @@ export interface ValidateOptions {
 export async function validateBackup(input: BackupInput, passphrase?: Secret | null, options: ValidateOptions = {}): Promise<ValidationReport> {
   const logger = toLogger(options.logger);
   const progress = new CheckProgress('validate', options.onProgress);
-  return withReader(input, async (reader) => {
+  return withReader(input, async (reader, _source, { count }) => {
     const integrity = await reader.validate();
     reportHealing(integrity, logger, 'the backup');
     let envelope: EnvelopeInfo | undefined;
@@ -523,11 +548,12 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
       payloadBytes,
       records,
       envelope,
+      threads: count,
       summary: () =>
         `${ok ? (integrity.healed ? 'OK after healing' : 'OK') : 'DAMAGED beyond repair'}: ${integrity.summary()}` +
         (decrypted ? `; decrypted, decompressed and parsed ${payloadBytes} payload bytes (${records} records), every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
     };
-  }, progress);
+  }, progress, options.threads);
 }
 
 export interface RestoreOptions {
@@ -542,6 +568,11 @@ export interface RestoreOptions {
   registry?: unknown;
   /** End the Argon2id thread once the passphrase is checked (as BackupOptions.endKdfThread; the CLI sets it). */
   endKdfThread?: boolean;
+  /**
+   * Threads for the block work (hashes, parity, healing), counting this one: default every core
+   * for files of 1 GiB or more, this thread alone below; 1 keeps it on this thread.
+   */
+  threads?: number;
   logger?: LoggerLike;
   onProgress?: ProgressListener;
 }
@@ -577,7 +608,7 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
       // The bar follows the bytes read (it has a total); rows loaded are counted in the result.
     });
     return Object.assign(result as object, { healed: integrity.healed, integrity }) as RestoreReport;
-  }, progress);
+  }, progress, options.threads);
 }
 
 export interface HealResult {
@@ -587,6 +618,8 @@ export interface HealResult {
   /** The written file's report (clean, verified after write). */
   after: IntegrityReport;
   healed: boolean;
+  /** Threads that did the block work (this one included). */
+  threads: number;
   summary(): string;
 }
 
@@ -594,25 +627,25 @@ export interface HealResult {
 export async function healBackup(
   input: BackupInput,
   output: string,
-  options: { overwrite?: boolean; logger?: LoggerLike; onProgress?: ProgressListener } = {},
+  options: { overwrite?: boolean; logger?: LoggerLike; onProgress?: ProgressListener; threads?: number } = {},
 ): Promise<HealResult> {
   const logger = toLogger(options.logger);
   const sameFile = typeof input === 'string' && resolve(input) === resolve(output);
   await checkTarget(output, options.overwrite || sameFile);
   const progress = new CheckProgress('heal', options.onProgress);
-  return withReader(input, async (reader, source) => {
+  return withReader(input, async (reader, source, { count, engine }) => {
     const before = await reader.validate();
     progress.endBlocks();
     if (!before.ok) throw new UnrecoverableBlocksError(failedBlocks(before), before, 'no healed file was written');
     reportHealing(before, logger, 'the input');
     let after: IntegrityReport | undefined;
-    const { path } = await writeFileAtomic(output, healContainer(source), {
+    const { path } = await writeFileAtomic(output, healContainer(source, { engine }), {
       overwrite: options.overwrite || sameFile,
       onProgress: options.onProgress ? (done) => options.onProgress!({ phase: 'write', unit: 'bytes', done }) : undefined,
       verify: async (temp) => {
         const written = await fileSource(temp);
         try {
-          after = await (await openContainer(written)).validate();
+          after = await (await openContainer(written, { engine })).validate();
         } finally {
           await written.close?.();
         }
@@ -624,9 +657,10 @@ export async function healBackup(
       before,
       after: after!,
       healed: before.healed,
+      threads: count,
       summary: () => (before.healed ? `healed into ${path}: ${before.summary()}` : `the input was clean; a verified copy was written to ${path}`),
     };
-  }, progress);
+  }, progress, options.threads);
 }
 
 /**

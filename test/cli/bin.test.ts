@@ -1,6 +1,6 @@
 // The installed command: bin/dbs.js runs the compiled CLI from dist/ (built by `npm test`,
 // `npm run build` and on install). Checks it starts, prints help with the exit codes, and maps a
-// usage error to exit 2 with the `dbs: error:` / `dbs: hint:` lines.
+// usage error (no command, no config, a bad --threads) to exit 2 with the `dbs: error:` / `dbs: hint:` lines.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -34,6 +34,11 @@ test('bin/dbs.js: --version, --help with the exit codes, usage errors exit 2', (
   assert.is(config.status, 2);
   assert.match(config.stderr, /dbs: error: no config found/);
   assert.match(config.stderr, /dbs: hint: create dbs\.config\.js/);
+  for (const bad of ['0', 'two']) {
+    const threads = run(['validate', 'any.dbs', '--threads', bad]);
+    assert.is(threads.status, 2, threads.stderr);
+    assert.match(threads.stderr, /dbs: error: threads must be a whole number from 1 to 256/);
+  }
 });
 
 test.run();

@@ -13,6 +13,8 @@ import { createBackup, healBackup, inspectBackup, rekeyBackup, restoreBackup, st
 import { deriveKeyBytes, setKdfRunner } from '../../src/crypto/kdf.js';
 import { defineTestApp, seededSqliteApp, snapshotDatabase, syncTestApp, type testAppRegistry } from '../apps/app.js';
 import { rejects } from '../helpers/assert.js';
+import { threadsFor, WORKERS_FROM_BYTES } from '../../src/pipeline/threads.node.js';
+import { availableParallelism } from 'node:os';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbs-api-'));
 const filesDir = join(dir, 'files');
@@ -139,6 +141,57 @@ test('damage in both copies is healed and always reported through the logger; ov
   assert.not.ok(broken.ok);
   await rejects(() => healBackup(lost, join(dir, 'never.dbs')), (e) => e instanceof UnrecoverableBlocksError);
   assert.not.ok(readdirSync(dir).includes('never.dbs'));
+});
+
+test('threads: worker threads validate, heal and restore damaged backups as one thread does; the default by size; bad values refused', async () => {
+  const damaged = damage(bytes, (await inspectBackup(bytes)).info, false);
+  // Node announces every new worker thread on `process` ('worker'): the block workers are counted.
+  let started = 0;
+  const count = () => started++;
+  process.on('worker', count);
+  const one = await validateBackup(damaged, PASS, { logger: {}, threads: 1 });
+  assert.is(started, 0, 'one thread: no worker');
+  const two = await validateBackup(damaged, PASS, { logger: {}, threads: 2 });
+  assert.ok(started >= 1, 'threads: 2 started a worker');
+  assert.is(one.threads, 1);
+  assert.is(two.threads, 2);
+  assert.ok(two.ok && two.healed && two.decrypted);
+  assert.equal(two.integrity, one.integrity);
+  assert.is(two.payloadBytes, one.payloadBytes);
+  // By default a file this small stays on this thread; from WORKERS_FROM_BYTES on, every core.
+  assert.is((await validateBackup(damaged, null, { logger: {} })).threads, 1);
+  assert.is(threadsFor(WORKERS_FROM_BYTES - 1), 1);
+  assert.is(threadsFor(WORKERS_FROM_BYTES), availableParallelism());
+  assert.is(threadsFor(WORKERS_FROM_BYTES, 1), 1);
+  assert.is(threadsFor(0, 3), 3);
+
+  const path = join(dir, 'threads-damaged.dbs');
+  writeFileSync(path, damaged);
+  started = 0;
+  const healed = await healBackup(path, join(dir, 'threads-healed.dbs'), { logger: {}, threads: 2 });
+  assert.ok(started >= 1, 'heal with threads: 2 started a worker');
+  assert.ok(healed.healed && healed.after.ok && !healed.after.healed);
+  assert.is(healed.threads, 2);
+  const clean = await validateBackup(join(dir, 'threads-healed.dbs'), PASS, { logger: {}, threads: 2 });
+  assert.ok(clean.ok && !clean.healed);
+  assert.is(clean.payloadBytes, one.payloadBytes);
+
+  const target = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'threads.sqlite'), logging: false });
+  await syncTestApp(defineTestApp(target));
+  started = 0;
+  const dry = await restoreBackup(damaged, PASS, { sequelize: target, registry, restoreRoots: [filesDir], dryRun: true, logger: {}, threads: 2 });
+  await target.close();
+  assert.ok(dry.healed && dry.rows > 300);
+  assert.ok(started >= 1, 'restore with threads: 2 started a worker');
+  process.off('worker', count);
+
+  for (const bad of [0, -1, 1.5, Number.NaN, 257]) {
+    await rejects(() => validateBackup(damaged, null, { threads: bad }), (e) => e instanceof UsageError && /threads must be/.test((e as Error).message));
+  }
+  // A bad setting is refused before anything is read or written.
+  const never = join(dir, 'threads-never.dbs');
+  await rejects(() => createBackup(PASS, { sequelize: source, registry, kdf, output: never, threads: 0, logger: {} }), (e) => e instanceof UsageError);
+  assert.not.ok(readdirSync(dir).some((f) => f.includes('threads-never')));
 });
 
 test('createBackup to a file; existing targets refused; rekey keeps the payload', async () => {

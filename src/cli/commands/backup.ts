@@ -102,6 +102,7 @@ export const backupCommand: CommandModule<GlobalArgs, Args> = {
       output,
       overwrite: args.force,
       verify: args.verify,
+      threads: args.threads,
       kdf: config.kdf as never,
       recipients,
       blockSize: config.blockSize,

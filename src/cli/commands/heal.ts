@@ -20,8 +20,10 @@ export const healCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (args: ArgumentsCamelCase<Args>) => {
     const { healBackup } = await import('../../pipeline/api.js');
     const ctx = cli();
-    const result = await healBackup(args.file, args.output, { overwrite: args.force, logger: ctx.logger(args), onProgress: ctx.progress(args) });
+    const result = await healBackup(args.file, args.output, {
+      overwrite: args.force, logger: ctx.logger(args), onProgress: ctx.progress(args), threads: args.threads,
+    });
     ctx.exitCode = result.healed ? EXIT.HEALED : EXIT.OK;
-    ctx.print(args, result.summary(), { command: 'heal', path: result.path, healed: result.healed, before: result.before, after: result.after });
+    ctx.print(args, result.summary(), { command: 'heal', path: result.path, healed: result.healed, threads: result.threads, before: result.before, after: result.after });
   },
 };

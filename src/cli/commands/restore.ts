@@ -32,6 +32,7 @@ export const restoreCommand: CommandModule<GlobalArgs, Args> = {
       registry: config.registry,
       logger,
       onProgress: ctx.progress(args),
+      threads: args.threads,
       // One command per process: nothing else waits on the Argon2id thread; its memory is freed at once.
       endKdfThread: true,
     });

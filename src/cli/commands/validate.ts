@@ -22,7 +22,7 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
     // Decryption is checked whenever a passphrase is at hand without asking, or when --decrypt asks for it.
     const hasSource = args.identity !== undefined || args.passphrase !== undefined || args.passphraseStdin || ctx.io.env.DBS_PASSPHRASE !== undefined;
     const passphrase = hasSource || args.decrypt ? await ctx.secret(args) : null;
-    const report = await validateBackup(args.file, passphrase, { logger, onProgress: ctx.progress(args) });
+    const report = await validateBackup(args.file, passphrase, { logger, onProgress: ctx.progress(args), threads: args.threads });
     ctx.exitCode = !report.ok ? EXIT.UNRECOVERABLE : report.healed ? EXIT.HEALED : EXIT.OK;
     const human = report.summary() + (report.healed ? `\nrun "dbs heal ${args.file} -o <clean.dbs>" to write a clean copy` : '');
     ctx.print(args, human, {
@@ -32,6 +32,7 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
       decrypted: report.decrypted,
       payloadBytes: report.payloadBytes,
       records: report.records,
+      threads: report.threads,
       integrity: report.integrity,
       summary: report.summary(),
     });
