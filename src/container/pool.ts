@@ -11,11 +11,18 @@ export interface WorkerPort {
   terminate(): Promise<unknown> | void;
 }
 
-export type EngineFactory = ((parity: number) => Promise<BlockEngine>) & { close(): Promise<void> };
+export type EngineFactory = ((parity: number) => Promise<BlockEngine>) & {
+  close(): Promise<void>;
+  /**
+   * Starts the workers now and has each load its codec for `parity`, so that the first batches
+   * find them ready instead of waiting for their start-up (call it before reading a file's head).
+   */
+  warm(parity: number): void;
+};
 
 const IDLE_MS = 500;
 
-type Kind = 'encode' | 'heal' | 'scan';
+type Kind = 'encode' | 'heal' | 'scan' | 'warm';
 
 interface Pending {
   resolve: (value: never) => void;
@@ -54,7 +61,7 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
     for (const p of pending.values()) p.reject(error);
     pending.clear();
   };
-  const post = <T>(kind: Kind, job: EncodeJob | HealJob | ScanJob, transfer: ArrayBuffer[]): Promise<T> =>
+  const post = <T>(kind: Kind, job: EncodeJob | HealJob | ScanJob | WarmJob, transfer: ArrayBuffer[]): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (idle) clearTimeout(idle);
       idle = undefined;
@@ -81,13 +88,23 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
       if (idle) clearTimeout(idle);
       await stop();
     },
+    warm: (parity: number) => {
+      // One message per worker (posts go round): a failure shows again on the first real batch.
+      for (let n = 0; n < Math.max(1, count); n++) post('warm', { parity }, []).catch(() => {});
+    },
   });
 }
 
+/** Loads a worker's codec ahead of its first batch. */
+interface WarmJob {
+  parity: number;
+}
+
 /** What a worker does with one message (shared by worker.node.ts and worker.browser.ts). */
-export async function handleMessage(message: { id: number; kind: Kind; job: EncodeJob | HealJob | ScanJob }): Promise<{ reply: unknown; transfer: ArrayBuffer[] }> {
+export async function handleMessage(message: { id: number; kind: Kind; job: EncodeJob | HealJob | ScanJob | WarmJob }): Promise<{ reply: unknown; transfer: ArrayBuffer[] }> {
   try {
     const tools = await loadTools([message.job.parity]);
+    if (message.kind === 'warm') return { reply: { id: message.id, result: null }, transfer: [] };
     if (message.kind === 'encode') {
       const result = encodeBatch(tools, message.job as EncodeJob);
       return { reply: { id: message.id, result }, transfer: [result.frames.buffer as ArrayBuffer, result.heads1.buffer as ArrayBuffer] };

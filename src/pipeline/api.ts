@@ -43,6 +43,7 @@ import { toLogger, type Logger, type LoggerLike, type ProgressEvent, type Progre
 import { startRecordsCheck, type RecordsCheck } from './records-check.node.js';
 import { passphraseRecipients, type EarlySeal } from './seal.js';
 import { blockEngine, checkThreads, threadsFor } from './threads.node.js';
+import { DEFAULT_PARITY } from '../container/format.js';
 import { trace } from './trace.js';
 import type { EngineFactory } from '../container/pool.node.js';
 
@@ -93,7 +94,7 @@ export interface BackupOptions extends CaptureSettings {
   spoolDir?: string;
   /**
    * Threads for the hashes of the read-back verification, counting this one: default every core
-   * for files of 1 GiB or more, this thread alone below; 1 keeps it on this thread. (The blocks
+   * for files of 512 MiB or more, this thread alone below; 1 keeps it on this thread. (The blocks
    * are written on this thread: the database read, not the block work, limits a backup.)
    */
   threads?: number;
@@ -212,6 +213,8 @@ async function withReader<T>(
   const source = progress ? progress.source(opened) : opened;
   const count = threadsFor(opened.size, threads);
   const engine = blockEngine(count);
+  // The workers start while this thread reads the file's head, manifests and meta.
+  engine?.warm(DEFAULT_PARITY);
   try {
     const reader = await openContainer(source, { engine });
     return await work(reader, source, { count, engine });
@@ -506,7 +509,7 @@ export interface ValidationReport {
 export interface ValidateOptions {
   /**
    * Threads for the block work (hashes, parity, healing), counting this one: default every core
-   * for files of 1 GiB or more, this thread alone below; 1 keeps it on this thread.
+   * for files of 512 MiB or more, this thread alone below; 1 keeps it on this thread.
    */
   threads?: number;
   logger?: LoggerLike;
@@ -570,7 +573,7 @@ export interface RestoreOptions {
   endKdfThread?: boolean;
   /**
    * Threads for the block work (hashes, parity, healing), counting this one: default every core
-   * for files of 1 GiB or more, this thread alone below; 1 keeps it on this thread.
+   * for files of 512 MiB or more, this thread alone below; 1 keeps it on this thread.
    */
   threads?: number;
   logger?: LoggerLike;

@@ -142,6 +142,23 @@ test('Balance: the calling thread takes a batch only while every worker holds tw
   await second;
 });
 
+test('warm() starts every worker and loads its codec before any batch; the first batch then finds them ready', async () => {
+  const warmed = workerEngine({ workers: 2 });
+  let started = 0;
+  const count = () => started++;
+  process.on('worker', count);
+  try {
+    warmed.warm(16);
+    await new Promise((resolve) => setImmediate(resolve)); // Node emits 'worker' a tick after the start
+    assert.is(started, 2, 'both workers start at once');
+    const bytes = await collect(writeContainer(chunked(PAYLOAD, 65536), { ...fixed, engine: warmed }));
+    assert.is(started, 2, 'the batches went to the warmed workers');
+    assert.equal(bytes, await collect(writeContainer(chunked(PAYLOAD, 65536), fixed)));
+  } finally {
+    process.off('worker', count);
+    await warmed.close();
+  }
+});
 
 test.after(() => engine.close());
 test.run();
