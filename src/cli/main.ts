@@ -63,7 +63,7 @@ function parser(args: string[], context: CliContext, extra: CommandModule<Global
     .option('json', { type: 'boolean', describe: 'print one machine-readable JSON report on stdout', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print nothing on success', global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'more detail, and stack traces on errors', global: true })
-    .option('threads', { type: 'number', describe: 'threads for hashing, parity and healing (default: every core for files of 1 GiB or more; 1: one thread)', global: true })
+    .option('threads', { type: 'number', describe: 'threads for hashing, parity and healing (default: every core for files of 512 MiB or more; 1: one thread)', global: true })
     // Checked before a command starts (asks for a passphrase, loads the app); loaded only when given.
     .middleware(async (argv) => {
       if (argv.threads !== undefined) (await import('../pipeline/threads.node.js')).checkThreads(argv.threads as number);
