@@ -18,6 +18,8 @@ export type EngineFactory = ((parity: number) => Promise<BlockEngine>) & {
    * find them ready instead of waiting for their start-up (call it before reading a file's head).
    */
   warm(parity: number): void;
+  /** Batches handed to the workers so far (warm-ups not counted): whether they did any work. */
+  readonly batches: number;
 };
 
 const IDLE_MS = 500;
@@ -38,6 +40,7 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let turn = 0;
+  let batches = 0;
   let idle: ReturnType<typeof setTimeout> | undefined;
 
   const stop = async () => {
@@ -67,6 +70,7 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
       idle = undefined;
       if (workers.length === 0) workers = Array.from({ length: Math.max(1, count) }, () => spawn(onMessage, onError));
       const id = nextId++;
+      if (kind !== 'warm') batches++;
       pending.set(id, { resolve: resolve as (v: never) => void, reject });
       workers[turn++ % workers.length].post({ id, kind, job }, transfer);
     });
@@ -83,7 +87,7 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
     // Each writer or reader "closes" its handle; the workers stay for the next one until idle.
     close: async () => {},
   };
-  return Object.assign(async () => engine, {
+  const factory = Object.assign(async () => engine, {
     close: async () => {
       if (idle) clearTimeout(idle);
       await stop();
@@ -93,6 +97,7 @@ export function createPool(count: number, spawn: (onMessage: (m: unknown) => voi
       for (let n = 0; n < Math.max(1, count); n++) post('warm', { parity }, []).catch(() => {});
     },
   });
+  return Object.defineProperty(factory, 'batches', { get: () => batches }) as unknown as EngineFactory;
 }
 
 /** Loads a worker's codec ahead of its first batch. */

@@ -204,7 +204,7 @@ class CheckProgress {
 
 async function withReader<T>(
   input: BackupInput,
-  work: (reader: ContainerReader, source: ByteSource, threads: { count: number; engine?: EngineFactory }) => Promise<T>,
+  work: (reader: ContainerReader, source: ByteSource, threads: { engine?: EngineFactory; used(): number }) => Promise<T>,
   progress?: CheckProgress,
   threads?: number,
 ): Promise<T> {
@@ -217,7 +217,9 @@ async function withReader<T>(
   engine?.warm(DEFAULT_PARITY);
   try {
     const reader = await openContainer(source, { engine });
-    return await work(reader, source, { count, engine });
+    // Threads that did block work so far: this one, and the workers once they were given a batch.
+    const used = () => (engine && engine.batches > 0 ? count : 1);
+    return await work(reader, source, { engine, used });
   } finally {
     await engine?.close();
     if (typeof input === 'string') await opened.close?.();
@@ -447,6 +449,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
             logger.debug(`written and fsynced after ${((writtenAt - started) / 1000).toFixed(2)} s; verifying`);
             const source = await fileSource(temp);
             const engine = blockEngine(threadsFor(source.size, options.threads));
+            engine?.warm(options.parity ?? DEFAULT_PARITY);
             try {
               verified = await verifyWritten(source, sealed, options.onProgress, records, engine);
             } finally {
@@ -525,7 +528,7 @@ export interface ValidateOptions {
 export async function validateBackup(input: BackupInput, passphrase?: Secret | null, options: ValidateOptions = {}): Promise<ValidationReport> {
   const logger = toLogger(options.logger);
   const progress = new CheckProgress('validate', options.onProgress);
-  return withReader(input, async (reader, _source, { count }) => {
+  return withReader(input, async (reader, _source, { used }) => {
     const integrity = await reader.validate();
     reportHealing(integrity, logger, 'the backup');
     let envelope: EnvelopeInfo | undefined;
@@ -551,7 +554,7 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
       payloadBytes,
       records,
       envelope,
-      threads: count,
+      threads: used(),
       summary: () =>
         `${ok ? (integrity.healed ? 'OK after healing' : 'OK') : 'DAMAGED beyond repair'}: ${integrity.summary()}` +
         (decrypted ? `; decrypted, decompressed and parsed ${payloadBytes} payload bytes (${records} records), every tag verified` : passphrase == null ? '; decryption not checked (no passphrase)' : ''),
@@ -580,7 +583,12 @@ export interface RestoreOptions {
   onProgress?: ProgressListener;
 }
 
-export type RestoreReport = RestoreResult & { healed: boolean; integrity: IntegrityReport };
+export type RestoreReport = RestoreResult & {
+  healed: boolean;
+  integrity: IntegrityReport;
+  /** Threads that did the block work (this one included). */
+  threads: number;
+};
 
 /**
  * Restores a backup into the database (one transaction) and its files (under restoreRoots).
@@ -592,7 +600,7 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
   const logger = toLogger(options.logger);
   const identity = identityOf(passphrase);
   const progress = new CheckProgress('restore', options.onProgress);
-  return withReader(input, async (reader) => {
+  return withReader(input, async (reader, _source, { used }) => {
     // The passphrase first (a wrong one is told at once), then every block, before the database is touched.
     const opened = await openEnvelope(reader.meta, identity);
     if (options.endKdfThread) await (await import('../crypto/kdf-worker.node.js')).closeKdfWorker();
@@ -610,7 +618,7 @@ export async function restoreBackup(input: BackupInput, passphrase: Secret, opti
       logger,
       // The bar follows the bytes read (it has a total); rows loaded are counted in the result.
     });
-    return Object.assign(result as object, { healed: integrity.healed, integrity }) as RestoreReport;
+    return Object.assign(result as object, { healed: integrity.healed, integrity, threads: used() }) as RestoreReport;
   }, progress, options.threads);
 }
 
@@ -636,7 +644,7 @@ export async function healBackup(
   const sameFile = typeof input === 'string' && resolve(input) === resolve(output);
   await checkTarget(output, options.overwrite || sameFile);
   const progress = new CheckProgress('heal', options.onProgress);
-  return withReader(input, async (reader, source, { count, engine }) => {
+  return withReader(input, async (reader, source, { engine, used }) => {
     const before = await reader.validate();
     progress.endBlocks();
     if (!before.ok) throw new UnrecoverableBlocksError(failedBlocks(before), before, 'no healed file was written');
@@ -660,7 +668,7 @@ export async function healBackup(
       before,
       after: after!,
       healed: before.healed,
-      threads: count,
+      threads: used(),
       summary: () => (before.healed ? `healed into ${path}: ${before.summary()}` : `the input was clean; a verified copy was written to ${path}`),
     };
   }, progress, options.threads);

@@ -145,16 +145,17 @@ test('damage in both copies is healed and always reported through the logger; ov
 
 test('threads: worker threads validate, heal and restore damaged backups as one thread does; the default by size; bad values refused', async () => {
   const damaged = damage(bytes, (await inspectBackup(bytes)).info, false);
-  // Node announces every new worker thread on `process` ('worker'): the block workers are counted.
+  // Node announces every new worker thread on `process` ('worker').
   let started = 0;
   const count = () => started++;
   process.on('worker', count);
   const one = await validateBackup(damaged, PASS, { logger: {}, threads: 1 });
+  process.off('worker', count);
   assert.is(started, 0, 'one thread: no worker');
+  // `threads` in a report counts the workers only once they were handed a batch.
   const two = await validateBackup(damaged, PASS, { logger: {}, threads: 2 });
-  assert.ok(started >= 1, 'threads: 2 started a worker');
   assert.is(one.threads, 1);
-  assert.is(two.threads, 2);
+  assert.is(two.threads, 2, 'the worker did block work');
   assert.ok(two.ok && two.healed && two.decrypted);
   assert.equal(two.integrity, one.integrity);
   assert.is(two.payloadBytes, one.payloadBytes);
@@ -167,9 +168,7 @@ test('threads: worker threads validate, heal and restore damaged backups as one 
 
   const path = join(dir, 'threads-damaged.dbs');
   writeFileSync(path, damaged);
-  started = 0;
   const healed = await healBackup(path, join(dir, 'threads-healed.dbs'), { logger: {}, threads: 2 });
-  assert.ok(started >= 1, 'heal with threads: 2 started a worker');
   assert.ok(healed.healed && healed.after.ok && !healed.after.healed);
   assert.is(healed.threads, 2);
   const clean = await validateBackup(join(dir, 'threads-healed.dbs'), PASS, { logger: {}, threads: 2 });
@@ -178,12 +177,10 @@ test('threads: worker threads validate, heal and restore damaged backups as one 
 
   const target = new Sequelize({ dialect: 'sqlite', storage: join(dir, 'threads.sqlite'), logging: false });
   await syncTestApp(defineTestApp(target));
-  started = 0;
   const dry = await restoreBackup(damaged, PASS, { sequelize: target, registry, restoreRoots: [filesDir], dryRun: true, logger: {}, threads: 2 });
   await target.close();
   assert.ok(dry.healed && dry.rows > 300);
-  assert.ok(started >= 1, 'restore with threads: 2 started a worker');
-  process.off('worker', count);
+  assert.is(dry.threads, 2);
 
   for (const bad of [0, -1, 1.5, Number.NaN, 257]) {
     await rejects(() => validateBackup(damaged, null, { threads: bad }), (e) => e instanceof UsageError && /threads must be/.test((e as Error).message));

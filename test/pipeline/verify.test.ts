@@ -188,4 +188,17 @@ test('createBackup with Argon2id on the worker thread and endKdfThread: capture 
   await closeKdfWorker();
 });
 
+test('verifyWritten hands its blocks to the engine it is given (the read-back of a large backup)', async () => {
+  const { workerEngine } = await import('../../src/container/pool.node.js');
+  const sealed = await sealEnvelope([{ passphrase: 'p', kdf }]);
+  const clean = await build(sealed);
+  const engine = workerEngine({ workers: 1 });
+  try {
+    assert.is(await verifyWritten(memorySource(clean), sealed, undefined, undefined, engine), 'decryption');
+    assert.ok(engine.batches > 0, 'the worker was handed batches');
+  } finally {
+    await engine.close();
+  }
+});
+
 test.run();
