@@ -7,7 +7,8 @@ import { createTestDatabase, probe, type TestDatabase, type TestDialect } from '
 import { defineTestApp, seedTestApp, syncTestApp, testAppRegistry, type TestApp } from '../apps/app.js';
 import { capture, type CaptureSummary } from '../../src/data/capture.js';
 import { restore, type RestoreOptions, type RestoreResult } from '../../src/data/restore.js';
-import type { BackupRegistry } from '../../src/data/registry.js';
+import { BackupRegistry } from '../../src/data/registry.js';
+import { setMariaBinaryReads, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
 import { collect, chunked } from '../../src/io/memory.js';
 import { readRecords, RecordType } from '../../src/data/format.js';
 import { requireService } from '../helpers/env.js';
@@ -68,4 +69,25 @@ export async function cellsOf(payload: Uint8Array): Promise<{ cells: Buffer; row
     parts.push(Buffer.from(r.body.subarray(4)));
   }
   return { cells: Buffer.concat(parts), rows };
+}
+
+/**
+ * cellsOf a capture of `sequelize` with MariaDB's read paths switched as given: the socket reader
+ * (`raw`), server-packed columns (`packed`), binary-protocol rows (`binary`). Each is on unless
+ * set false, as in production, and all are back on afterwards.
+ */
+export async function mariaCellsWith(
+  sequelize: Parameters<typeof capture>[0]['sequelize'],
+  reads: { raw?: boolean; packed?: boolean; binary?: boolean } = {},
+): Promise<{ cells: Buffer; rows: number }> {
+  setMariaRawReads(reads.raw ?? true);
+  setMariaServerEncoding(reads.packed ?? true);
+  setMariaBinaryReads(reads.binary ?? true);
+  try {
+    return await cellsOf(await collect(capture({ sequelize, registry: new BackupRegistry() })));
+  } finally {
+    setMariaRawReads(true);
+    setMariaServerEncoding(true);
+    setMariaBinaryReads(true);
+  }
 }

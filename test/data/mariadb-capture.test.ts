@@ -5,14 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataTypes } from 'sequelize';
 import { createTestDatabase } from '../apps/databases.js';
-import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
-import { capturePlan, setMariaBinaryReads, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
+import { capturePlan } from '../../src/data/dialect-mariadb.js';
 import { describeModels } from '../../src/data/manifest.js';
 import { acquireConnection } from '../../src/data/mariadb-connection.js';
-import { collect } from '../../src/io/memory.js';
 import { seededRandom } from '../helpers/env.js';
-import { cellsOf, serviceAvailable } from './helpers.js';
+import { mariaCellsWith, serviceAvailable } from './helpers.js';
 
 test('packed capture reads the same cells as the per-value path', async () => {
   if (!(await serviceAvailable('mariadb'))) return;
@@ -81,18 +79,7 @@ test('packed capture reads the same cells as the per-value path', async () => {
     }
     await s.query(`INSERT INTO mixed (id, tiny, small, num, big, money, dbl, flt, day, at, clock, name, code, latin, body, \`long\`, latinLong, bin, state, notNull, meta, yr, stamp) VALUES ${rows.join(', ')}`);
     // The driver paths (packed or per value) and the socket reader (src/data/mariadb-rows.ts).
-    const run = async (packed: boolean, raw = false, binary = true) => {
-      setMariaServerEncoding(packed);
-      setMariaRawReads(raw);
-      setMariaBinaryReads(binary);
-      try {
-        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
-      } finally {
-        setMariaServerEncoding(true);
-        setMariaRawReads(true);
-        setMariaBinaryReads(true);
-      }
-    };
+    const run = (packed: boolean, raw = false, binary = true) => mariaCellsWith(s, { packed, raw, binary });
     const compare = async () => {
       const perValue = await run(false);
       const packed = await run(true);

@@ -13,10 +13,9 @@ import { acquireConnection } from '../../src/data/mariadb-connection.js';
 import { createTestDatabase } from '../apps/databases.js';
 import { capture } from '../../src/data/capture.js';
 import { BackupRegistry } from '../../src/data/registry.js';
-import { setMariaBinaryReads, setMariaRawReads, setMariaServerEncoding } from '../../src/data/dialect-mariadb.js';
 import { doubleAt, doubleText } from '../../src/data/mariadb-binary.js';
 import { collect } from '../../src/io/memory.js';
-import { cellsOf, serviceAvailable } from './helpers.js';
+import { cellsOf, mariaCellsWith, serviceAvailable } from './helpers.js';
 
 const HEAD = 9;
 const proto = (eofDeprecated: boolean) => ({ eofDeprecated, extendedMetadata: false, cacheMetadata: false });
@@ -352,18 +351,7 @@ test('real server: the socket reader and the driver read the same cells (all byt
     const large = Math.min(5 << 20, Math.floor(Number(p) / 3));
     await s.query(`INSERT INTO wide (id, bin, text) VALUES (4, RANDOM_BYTES(1024), REPEAT('ü', ${Math.floor(large / 2)})), (5, REPEAT(X'FB', ${large}), 'x')`);
     for (let id = 6; id < 2000; id++) await s.query(`INSERT INTO wide (id, big, at, text) VALUES (${id}, ${id * 7919}, '2024-01-01 00:00:00.${String(id).padStart(6, '0')}', REPEAT('t', ${id % 300}))`);
-    const run = async (raw: boolean, packed: boolean, binary = true) => {
-      setMariaRawReads(raw);
-      setMariaServerEncoding(packed);
-      setMariaBinaryReads(binary);
-      try {
-        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
-      } finally {
-        setMariaRawReads(true);
-        setMariaServerEncoding(true);
-        setMariaBinaryReads(true);
-      }
-    };
+    const run = (raw: boolean, packed: boolean, binary = true) => mariaCellsWith(s, { raw, packed, binary });
     {
       // The socket reader is the path taken on the mariadb driver's connections.
       const { conn, release } = await acquireConnection(s, 'SELECT');
@@ -433,14 +421,7 @@ test('real server: binary-protocol doubles, integers and temporal values read as
     // Zero dates the server keeps when strict mode allows.
     await s.query("SET SESSION sql_mode = ''");
     await s.query("INSERT INTO num (id, day, at0, at3, clock) VALUES (5000, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '00:00:00')");
-    const run = async (binary: boolean) => {
-      setMariaBinaryReads(binary);
-      try {
-        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
-      } finally {
-        setMariaBinaryReads(true);
-      }
-    };
+    const run = (binary: boolean) => mariaCellsWith(s, { binary });
     const before = { ...rawResults };
     const binary = await run(true);
     assert.equal(rawResults, { binary: before.binary + 1, text: before.text }, 'the table was read as binary rows');
@@ -523,14 +504,7 @@ test('real server: 100,000 doubles read as binary rows equal the text the server
       const values = doubles.slice(i, i + 10_000).map((d, j) => `(${i + j}, ${Object.is(d, -0) ? '-0e0' : String(d)})`);
       await s.query(`INSERT INTO dbl VALUES ${values.join(', ')}`);
     }
-    const run = async (binary: boolean) => {
-      setMariaBinaryReads(binary);
-      try {
-        return await cellsOf(await collect(capture({ sequelize: s, registry: new BackupRegistry() })));
-      } finally {
-        setMariaBinaryReads(true);
-      }
-    };
+    const run = (binary: boolean) => mariaCellsWith(s, { binary });
     const before = { ...rawResults };
     const binary = await run(true);
     assert.is(rawResults.binary, before.binary + 1);
