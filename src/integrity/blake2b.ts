@@ -1,7 +1,7 @@
 // BLAKE2b (RFC 7693, unkeyed) in the codec's WebAssembly module (assembly/blake2b.ts): the bytes
 // are copied into the module's memory once and hashed there. The codec uses the same entry point
 // to hash a block it has already copied in for parity (Codec.encode's `hashInto`).
-import { loadCodecWasm, type CodecExports } from './wasm.js';
+import { loadCodecWasm, memoryTo, type CodecExports } from './wasm.js';
 
 export interface Blake2b {
   /** The first `length` bytes (1..64) of BLAKE2b-(8 * length) of `data`, as a fresh array. */
@@ -35,13 +35,10 @@ class WasmBlake2b implements Blake2b {
     const w = this.#wasm;
     const at = this.#work;
     const out = at + ((data.length + 15) & ~15);
-    const end = out + 64;
-    // 32-bit WASM memory: offsets past 4 GiB would wrap inside the module.
-    if (end > 2 ** 32 - 65536 || (end > w.memory.buffer.byteLength && w.reserve(end) !== 0)) {
-      throw new RangeError(`cannot grow WebAssembly memory to hash ${data.length} bytes`);
-    }
-    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
-    this.#bytes.set(data, at);
+    const bytes = memoryTo(w, out + 64, this.#bytes);
+    if (!bytes) throw new RangeError(`cannot grow WebAssembly memory to hash ${data.length} bytes`);
+    this.#bytes = bytes;
+    bytes.set(data, at);
     w.blake2b(at, data.length, length, out);
     return this.#bytes.slice(out, out + length);
   }

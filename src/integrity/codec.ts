@@ -2,7 +2,7 @@
 // systematic, interleaved inside a block so that a contiguous burst is spread over many
 // codewords. The arithmetic runs in WebAssembly (assembly/); this module lays out the block,
 // copies bytes in and out of WASM memory (never handing out views into it) and checks arguments.
-import { loadCodecWasm, type CodecExports } from './wasm.js';
+import { loadCodecWasm, memoryTo, type CodecExports } from './wasm.js';
 
 /** Parity symbols per codeword by default: RS(255,239), 8 errors or 16 erasures per codeword. */
 export const DEFAULT_PARITY = 16;
@@ -190,12 +190,9 @@ class WasmCodec implements Codec {
     const atB = at + ((length + 15) & ~15);
     const out = atB + ((length + 15) & ~15);
     const w = this.#wasm;
-    // 32-bit WASM memory: offsets past 4 GiB would wrap inside the module.
-    if (out + 128 > 2 ** 32 - 65536 || (out + 128 > w.memory.buffer.byteLength && w.reserve(out + 128) !== 0)) {
-      throw new RangeError(`cannot grow WebAssembly memory to hash two messages of ${length} bytes`);
-    }
-    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
-    const bytes = this.#bytes;
+    const bytes = memoryTo(w, out + 128, this.#bytes);
+    if (!bytes) throw new RangeError(`cannot grow WebAssembly memory to hash two messages of ${length} bytes`);
+    this.#bytes = bytes;
     bytes.set(a, at);
     bytes.set(b, atB);
     w.blake2bTwo(at, atB, length, hashA.length, out, out + 64);
@@ -256,8 +253,9 @@ class WasmCodec implements Codec {
   #hashEmpty(out: Uint8Array): void {
     const w = this.#wasm;
     const at = this.#work;
-    if (at + 64 > w.memory.buffer.byteLength && w.reserve(at + 64) !== 0) throw new RangeError('cannot grow WebAssembly memory');
-    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
+    const bytes = memoryTo(w, at + 64, this.#bytes);
+    if (!bytes) throw new RangeError('cannot grow WebAssembly memory');
+    this.#bytes = bytes;
     w.blake2b(at, 0, out.length, at);
     out.set(this.#bytes.subarray(at, at + out.length));
   }
@@ -281,13 +279,9 @@ class WasmCodec implements Codec {
     const sorted = counts + 4 * (stride + 1);
     const failed = sorted + 4 * nErasures;
     const end = failed + 4 * stride;
-    const w = this.#wasm;
-    // 32-bit WASM memory: offsets past 4 GiB would wrap inside the module.
-    if (end > 2 ** 32 - 65536 || (end > w.memory.buffer.byteLength && w.reserve(end) !== 0)) {
-      throw new RangeError(`cannot grow WebAssembly memory to ${end} bytes for a block of ${layout.dataLength} bytes`);
-    }
-    if (this.#bytes.buffer !== w.memory.buffer) this.#bytes = new Uint8Array(w.memory.buffer);
-    const bytes = this.#bytes;
+    const bytes = memoryTo(this.#wasm, end, this.#bytes);
+    if (!bytes) throw new RangeError(`cannot grow WebAssembly memory to ${end} bytes for a block of ${layout.dataLength} bytes`);
+    this.#bytes = bytes;
     bytes.set(data, d);
     bytes.fill(0, d + layout.dataLength, p);
     if (parity) bytes.set(parity, p);

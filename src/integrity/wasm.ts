@@ -26,6 +26,17 @@ export interface CodecExports {
 
 let pending: Promise<CodecExports> | undefined;
 
+/**
+ * A byte view of the module's memory reaching at least `end`, growing the memory when needed
+ * (`view` itself while it still covers the memory: a grow detaches every earlier view), or
+ * undefined when the memory cannot grow or `end` passes what the module's 32-bit offsets address
+ * without wrapping. Callers throw a RangeError that says what they needed the memory for.
+ */
+export function memoryTo(wasm: CodecExports, end: number, view: Uint8Array): Uint8Array | undefined {
+  if (end > 2 ** 32 - 65536 || (end > wasm.memory.buffer.byteLength && wasm.reserve(end) !== 0)) return undefined;
+  return view.buffer === wasm.memory.buffer ? view : new Uint8Array(wasm.memory.buffer);
+}
+
 /** The codec module's exports; the first call compiles and instantiates it, later calls reuse it. */
 export function loadCodecWasm(): Promise<CodecExports> {
   pending ??= instantiate().catch((error: unknown) => {
