@@ -158,8 +158,7 @@ class WasmCodec implements Codec {
     if (bytesLength(b, 'b') !== layout.dataLength) throw new RangeError(`encodePair needs two blocks of one length, got ${layout.dataLength} and ${b.length}`);
     expectParityLength(layout, intoA);
     expectParityLength(layout, intoB);
-    expectDigestLength(hashA);
-    if (bytesLength(hashB, 'hashB') !== hashA.length) throw new RangeError(`hashA and hashB must have one length, got ${hashA.length} and ${hashB.length}`);
+    expectDigestPair(hashA, hashB);
     if (layout.dataLength === 0) {
       this.#hashEmpty(hashA);
       this.#hashEmpty(hashB);
@@ -183,8 +182,7 @@ class WasmCodec implements Codec {
   hashPair(a: Uint8Array, b: Uint8Array, hashA: Uint8Array, hashB: Uint8Array): void {
     const length = bytesLength(a, 'a');
     if (bytesLength(b, 'b') !== length) throw new RangeError(`hashPair needs two messages of one length, got ${length} and ${b.length}`);
-    expectDigestLength(hashA);
-    if (bytesLength(hashB, 'hashB') !== hashA.length) throw new RangeError(`hashA and hashB must have one length, got ${hashA.length} and ${hashB.length}`);
+    expectDigestPair(hashA, hashB);
     // a, then b at the next 16-byte boundary, then both digests (64 bytes each).
     const at = this.#work;
     const atB = at + ((length + 15) & ~15);
@@ -300,6 +298,12 @@ function bytesLength(value: unknown, what: string): number {
 function expectDigestLength(out: Uint8Array): void {
   const got = bytesLength(out, 'hashInto');
   if (got < 1 || got > 64) throw new RangeError(`hashInto must hold 1 to 64 bytes (a BLAKE2b digest), got ${got}`);
+}
+
+/** Two digest buffers of one length, each 1 to 64 bytes (encodePair, hashPair). */
+function expectDigestPair(hashA: Uint8Array, hashB: Uint8Array): void {
+  expectDigestLength(hashA);
+  if (bytesLength(hashB, 'hashB') !== hashA.length) throw new RangeError(`hashA and hashB must have one length, got ${hashA.length} and ${hashB.length}`);
 }
 
 function expectParityLength(layout: BlockLayout, parity: Uint8Array): void {
