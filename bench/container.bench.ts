@@ -217,8 +217,8 @@ async function main() {
   const touchRate = freshTouchRate(Math.ceil((container.length / MiB))); // MB/s
   const ceiling = 1 / (1 / blockRate + (container.length / SIZE) / touchRate);
   row('  first touch of fresh memory (new 1 MiB buffers, fresh process)', `${fmt(touchRate)} MB/s`, 'page faults; a copy into memory already touched runs at the copy rate above');
-  row('  ceiling for encode in memory: block work + first touch of the output', `${fmt(ceiling)} MB/s`,
-    `1 / (1/${fmt(blockRate)} + ${fmt(container.length / SIZE, 3)}/${fmt(touchRate)}); 2 cores at most ${fmt(2 * ceiling)}; ` +
+  row('  ceiling for a fresh process encoding in memory: block work + first touch', `${fmt(ceiling)} MB/s`,
+    `1 / (1/${fmt(blockRate)} + ${fmt(container.length / SIZE, 3)}/${fmt(touchRate)}); a fresh process on 2 cores at most ${fmt(2 * ceiling)}; ` +
     `targets 400 / 700 are ${ceiling >= 400 ? 'under' : 'above'} / ${2 * ceiling >= 700 ? 'under' : 'above'} it`);
 
   const validateTime = await timeIt(async () => {
