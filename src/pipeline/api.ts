@@ -212,9 +212,8 @@ async function withReader<T>(
   const opened = await openInput(input);
   const source = progress ? progress.source(opened) : opened;
   const count = threadsFor(opened.size, threads);
-  const engine = blockEngine(count);
   // The workers start while this thread reads the file's head, manifests and meta.
-  engine?.warm(DEFAULT_PARITY);
+  const engine = blockEngine(count, DEFAULT_PARITY);
   try {
     const reader = await openContainer(source, { engine });
     // Threads that did block work so far: this one, and the workers once they were given a batch.
@@ -448,8 +447,7 @@ export async function createBackup(passphrase: string | Recipient[] | null, opti
             trace('backup: verify starts');
             logger.debug(`written and fsynced after ${((writtenAt - started) / 1000).toFixed(2)} s; verifying`);
             const source = await fileSource(temp);
-            const engine = blockEngine(threadsFor(source.size, options.threads));
-            engine?.warm(options.parity ?? DEFAULT_PARITY);
+            const engine = blockEngine(threadsFor(source.size, options.threads), options.parity ?? DEFAULT_PARITY);
             try {
               verified = await verifyWritten(source, sealed, options.onProgress, records, engine);
             } finally {
@@ -509,7 +507,8 @@ export interface ValidationReport {
   summary(): string;
 }
 
-export interface ValidateOptions {
+/** What every command that reads a backup (validate, restore, heal) takes. */
+export interface ReadOptions {
   /**
    * Threads for the block work (hashes, parity, healing), counting this one: default every core
    * for files of 512 MiB or more, this thread alone below; 1 keeps it on this thread.
@@ -518,6 +517,8 @@ export interface ValidateOptions {
   logger?: LoggerLike;
   onProgress?: ProgressListener;
 }
+
+export type ValidateOptions = ReadOptions;
 
 /**
  * Checks a backup: every block against its hash (healing in memory what it can). With a
@@ -562,7 +563,7 @@ export async function validateBackup(input: BackupInput, passphrase?: Secret | n
   }, progress, options.threads);
 }
 
-export interface RestoreOptions {
+export interface RestoreOptions extends ReadOptions {
   sequelize: Sequelize;
   /** Delete the backed-up tables' rows first (in the same transaction). */
   flush?: boolean;
@@ -574,13 +575,6 @@ export interface RestoreOptions {
   registry?: unknown;
   /** End the Argon2id thread once the passphrase is checked (as BackupOptions.endKdfThread; the CLI sets it). */
   endKdfThread?: boolean;
-  /**
-   * Threads for the block work (hashes, parity, healing), counting this one: default every core
-   * for files of 512 MiB or more, this thread alone below; 1 keeps it on this thread.
-   */
-  threads?: number;
-  logger?: LoggerLike;
-  onProgress?: ProgressListener;
 }
 
 export type RestoreReport = RestoreResult & {
@@ -638,7 +632,7 @@ export interface HealResult {
 export async function healBackup(
   input: BackupInput,
   output: string,
-  options: { overwrite?: boolean; logger?: LoggerLike; onProgress?: ProgressListener; threads?: number } = {},
+  options: ReadOptions & { overwrite?: boolean } = {},
 ): Promise<HealResult> {
   const logger = toLogger(options.logger);
   const sameFile = typeof input === 'string' && resolve(input) === resolve(output);

@@ -15,6 +15,7 @@ export {
   type CaptureSettings,
   type HealResult,
   type Inspection,
+  type ReadOptions,
   type RestoreOptions as RestoreBackupOptions,
   type RestoreReport,
   type Secret,

@@ -28,7 +28,14 @@ export function threadsFor(size: number, threads?: number): number {
   return checkThreads(threads) ?? (size >= WORKERS_FROM_BYTES ? availableParallelism() : 1);
 }
 
-/** The engine for `threads` threads: undefined for one (this thread), else worker threads the caller closes. */
-export function blockEngine(threads: number): EngineFactory | undefined {
-  return threads > 1 ? workerEngine({ workers: threads - 1 }) : undefined;
+/**
+ * The engine for `threads` threads: undefined for one (this thread), else worker threads the
+ * caller closes, started now with their codec loaded for `parity` (warm), so they are ready by
+ * the time the caller has read what it needs before the first batch.
+ */
+export function blockEngine(threads: number, parity: number): EngineFactory | undefined {
+  if (threads <= 1) return undefined;
+  const engine = workerEngine({ workers: threads - 1 });
+  engine.warm(parity);
+  return engine;
 }
